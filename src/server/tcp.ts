@@ -1,0 +1,166 @@
+// A TCP listener (RFC 7766): two-octet length framing, pipelined queries answered as they are
+// decided, an idle timeout, a cap on connections and on queries per connection. A slow or silent
+// client only ever holds its own connection.
+import { createServer, isIPv6, type Server, type Socket } from 'node:net';
+import type { Logger } from '../log.ts';
+import type { Handled, Handler } from './handle.ts';
+
+/** TcpOptions are the TCP limits (config `tcp.*`). */
+export interface TcpOptions {
+  /** idleTimeoutMs closes a connection that has sent no complete query for this long (Knot: 10 s). */
+  readonly idleTimeoutMs: number;
+  /** maxConnections caps open connections; more are closed on accept. */
+  readonly maxConnections: number;
+  /** maxQueriesPerConnection closes a connection after this many queries (miekg: 128). */
+  readonly maxQueriesPerConnection: number;
+}
+
+/** TcpListener is a bound TCP server serving DNS. */
+export interface TcpListener {
+  readonly address: string;
+  readonly port: number;
+  readonly connections: () => number;
+  close(): Promise<void>;
+}
+
+// A client that stops reading its answers must not make us buffer without bound: past this many
+// octets queued for it, stop reading its queries until it drains.
+const WRITE_BACKLOG_LIMIT = 256 * 1024;
+
+/** listenTcp binds address:port and serves framed DNS messages with handler. */
+export function listenTcp(
+  address: string,
+  port: number,
+  handler: Handler,
+  options: TcpOptions,
+  log: Logger,
+): Promise<TcpListener> {
+  const sockets = new Set<Connection>();
+  const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    const connection = new Connection(socket, handler, options, log, () => sockets.delete(connection));
+    sockets.add(connection);
+  });
+  server.maxConnections = options.maxConnections;
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: address, port, ipv6Only: isIPv6(address), exclusive: true }, () => {
+      server.off('error', reject);
+      server.on('error', (err) => log.error({ err }, 'tcp server error'));
+      const bound = server.address();
+      if (bound === null || typeof bound === 'string') throw new Error('tcp server has no address');
+      resolve({
+        address: bound.address,
+        port: bound.port,
+        connections: () => sockets.size,
+        // Stop accepting; each connection finishes the answers it owes, then closes.
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            for (const c of sockets) c.drain();
+          }),
+      });
+    });
+  });
+}
+
+class Connection {
+  readonly #socket: Socket;
+  readonly #handler: Handler;
+  readonly #options: TcpOptions;
+  readonly #log: Logger;
+  readonly #onClose: () => void;
+  readonly #client: { address: string; port: number; transport: 'tcp' };
+  readonly #idle: NodeJS.Timeout;
+  #buffer: Buffer = Buffer.alloc(0);
+  #queries = 0;
+  #inFlight = 0;
+  #draining = false;
+
+  constructor(socket: Socket, handler: Handler, options: TcpOptions, log: Logger, onClose: () => void) {
+    this.#socket = socket;
+    this.#handler = handler;
+    this.#options = options;
+    this.#log = log;
+    this.#onClose = onClose;
+    this.#client = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'tcp' };
+    // The timer is reset only by complete queries and by answers, so a client trickling one
+    // octet at a time still times out (a slowloris holds a slot for at most idleTimeoutMs).
+    this.#idle = setTimeout(() => socket.destroy(), options.idleTimeoutMs);
+    this.#idle.unref();
+    socket.on('data', (chunk) => this.#onData(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('error', (err) => log.debug({ err, client: this.#client.address }, 'tcp connection error'));
+    socket.on('close', () => {
+      clearTimeout(this.#idle);
+      this.#onClose();
+    });
+    socket.on('end', () => {
+      // The client half-closed: answer what it sent, then close our side.
+      this.#draining = true;
+      this.#maybeEnd();
+    });
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    while (this.#buffer.length >= 2 && !this.#draining) {
+      const length = this.#buffer.readUInt16BE(0);
+      if (this.#buffer.length < 2 + length) break;
+      const message = this.#buffer.subarray(2, 2 + length);
+      this.#buffer = this.#buffer.subarray(2 + length);
+      this.#queries += 1;
+      this.#idle.refresh();
+      this.#dispatch(message);
+      if (this.#queries >= this.#options.maxQueriesPerConnection) this.#draining = true;
+    }
+    if (this.#draining) this.#maybeEnd();
+  }
+
+  #dispatch(message: Buffer): void {
+    let out: ReturnType<Handler>;
+    try {
+      out = this.#handler(message, this.#client);
+    } catch (err) {
+      this.#log.error({ err }, 'tcp handler threw');
+      return;
+    }
+    if (out instanceof Promise) {
+      this.#inFlight += 1;
+      out.then(
+        (bytes) => {
+          this.#inFlight -= 1;
+          this.#write(bytes);
+          this.#maybeEnd();
+        },
+        (err: unknown) => {
+          this.#inFlight -= 1;
+          this.#log.error({ err }, 'tcp handler failed');
+          this.#maybeEnd();
+        },
+      );
+    } else {
+      this.#write(out);
+    }
+  }
+
+  #write(bytes: Handled): void {
+    if (bytes === undefined || this.#socket.destroyed) return;
+    const frame = Buffer.allocUnsafe(2 + bytes.length); // every octet is written below
+    frame.writeUInt16BE(bytes.length, 0);
+    frame.set(bytes, 2);
+    this.#idle.refresh();
+    const flushed = this.#socket.write(frame);
+    if (!flushed && this.#socket.writableLength > WRITE_BACKLOG_LIMIT) this.#socket.pause();
+  }
+
+  #maybeEnd(): void {
+    if (this.#draining && this.#inFlight === 0 && !this.#socket.destroyed) this.#socket.end();
+  }
+
+  /** drain stops reading and closes once every answer owed has been written. */
+  drain(): void {
+    this.#draining = true;
+    this.#maybeEnd();
+  }
+}
