@@ -27,6 +27,9 @@ export interface TcpListener {
 // octets queued for it, stop reading its queries until it drains.
 const WRITE_BACKLOG_LIMIT = 256 * 1024;
 
+// How long a closing listener waits for clients to close their side after our answers are out.
+const CLOSE_GRACE_MS = 1000;
+
 /** listenTcp binds address:port and serves framed DNS messages with handler. */
 export function listenTcp(
   address: string,
@@ -53,11 +56,19 @@ export function listenTcp(
         address: bound.address,
         port: bound.port,
         connections: () => sockets.size,
-        // Stop accepting; each connection finishes the answers it owes, then closes.
+        // Stop accepting; each connection finishes the answers it owes, then closes. A client that
+        // never closes its side is cut off after a short grace period.
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            server.close(() => {
+              clearTimeout(grace);
+              done();
+            });
             for (const c of sockets) c.drain();
+            const grace = setTimeout(() => {
+              for (const c of sockets) c.destroy();
+            }, CLOSE_GRACE_MS);
+            grace.unref();
           }),
       });
     });
@@ -156,6 +167,11 @@ class Connection {
 
   #maybeEnd(): void {
     if (this.#draining && this.#inFlight === 0 && !this.#socket.destroyed) this.#socket.end();
+  }
+
+  /** destroy closes the connection at once. */
+  destroy(): void {
+    this.#socket.destroy();
   }
 
   /** drain stops reading and closes once every answer owed has been written. */
