@@ -90,7 +90,7 @@ export function readQuestion(r: Reader): Question {
  * decodeMessage decodes every section of bytes. It throws WireError for anything malformed:
  * truncated sections, bad names, RDLENGTH past the end, rdata that does not fill RDLENGTH, an OPT
  * record outside the additional section or not owned by the root, and more than one OPT
- * (RFC 6891 §6.1.1: FORMERR). Octets after the last record are ignored, as Knot and BIND do.
+ * (RFC 6891 §6.1.1: FORMERR), and octets after the last record (Knot answers those FORMERR too).
  */
 export function decodeMessage(bytes: Uint8Array): Message {
   const header = readHeader(bytes);
@@ -123,6 +123,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
   const answer = section(header.ancount, false);
   const authority = section(header.nscount, false);
   const additional = section(header.arcount, true);
+  if (r.pos !== bytes.length) throw new WireError('trailing octets after the last record', r.pos);
   const rcode = edns === undefined ? header.rcode : (edns.extendedRcode << 4) | header.rcode;
   return { header, rcode, question, answer, authority, additional, ...(edns ? { edns } : {}) };
 }

@@ -18,7 +18,8 @@ const OWNER_LABEL = /^[a-z0-9_-]{1,63}$/;
  * returns it lower-cased with the trailing dot. The trailing dot is optional on input.
  */
 export function normaliseName(input: string): Name {
-  const text = input.trim().toLowerCase();
+  // Only ASCII letters are folded: toLowerCase() would turn U+212A KELVIN SIGN into "k".
+  const text = input.trim().replace(/[A-Z]+/g, (s) => s.toLowerCase());
   if (text === '.' || text === '') {
     if (text === '.') return ROOT;
     throw new PresentationError('name is empty');
@@ -77,6 +78,8 @@ export function nameToLabels(text: string): Uint8Array[] {
     if (c === 0x5c /* \ */) {
       const next = text.charCodeAt(i + 1);
       if (Number.isNaN(next)) throw new PresentationError(`name "${text}" ends in a lone backslash`);
+      // \X quotes one octet: a non-ASCII X is not one, and must be written as \DDD
+      if (next > 0x7e) throw new PresentationError(`name "${text}" holds a character that must be escaped`);
       if (next >= 0x30 && next <= 0x39) {
         const digits = text.slice(i + 1, i + 4);
         if (!/^\d{3}$/.test(digits) || Number(digits) > 255) {

@@ -332,15 +332,19 @@ function parseQuoted(text: string): Uint8Array {
         out.push(Number(digits));
         i += 3;
       } else if (i + 1 < s.length) {
-        out.push(...utf8.encode(s[i + 1] as string));
-        i += 1;
+        const ch = String.fromCodePoint(s.codePointAt(i + 1) as number);
+        out.push(...utf8.encode(ch));
+        i += ch.length;
       } else {
         throw new PresentationError('CAA value ends in a lone backslash');
       }
     } else if (c === 0x22) {
       throw new PresentationError('CAA value has an unescaped quote');
     } else {
-      out.push(...utf8.encode(s[i] as string));
+      // whole code points: encoding the halves of a surrogate pair apart gives two U+FFFD
+      const ch = String.fromCodePoint(s.codePointAt(i) as number);
+      out.push(...utf8.encode(ch));
+      i += ch.length - 1;
     }
   }
   return Uint8Array.from(out);
