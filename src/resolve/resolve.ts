@@ -39,6 +39,8 @@ export function createResolver(store: StoreView, options: ResolveOptions): (q: Q
   return (q) => {
     // behavior.md §3: class other than IN (and ANY) → REFUSED.
     if (q.class !== RRClass.IN && q.class !== RRClass.ANY) return rcodeOnly(Rcode.REFUSED);
+    // Zone transfers are not offered: say so rather than answer as if AXFR were an RRset type.
+    if (q.type === RRType.AXFR || q.type === RRType.IXFR) return rcodeOnly(Rcode.NOTIMP);
     const atName = store.rrsetsAt(q.name);
     const zone = store.zones.closestZone(q.name);
     if (atName.length === 0 && zone === undefined) return rcodeOnly(Rcode.REFUSED);

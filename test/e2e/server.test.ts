@@ -244,6 +244,30 @@ describe('admission rules (behavior.md §3)', async () => {
       question: true,
     },
     {
+      what: 'trailing octets after the question (Knot: FORMERR too)',
+      bytes: [...header(14, 0), ...EXAMPLE_COM, ...Q_A_IN, 9, 9, 9],
+      rcode: Rcode.FORMERR,
+      question: true,
+    },
+    {
+      what: 'AXFR (transfers are not offered)',
+      bytes: [...header(15, 0), ...EXAMPLE_COM, 0, 252, 0, 1],
+      rcode: Rcode.NOTIMP,
+      question: true,
+    },
+    {
+      what: 'IXFR',
+      bytes: [...header(16, 0), ...EXAMPLE_COM, 0, 251, 0, 1],
+      rcode: Rcode.NOTIMP,
+      question: true,
+    },
+    {
+      what: 'class ANY is answered as IN',
+      bytes: [...header(17, 0), ...EXAMPLE_COM, 0, 1, 0, 255],
+      rcode: Rcode.NOERROR,
+      question: true,
+    },
+    {
       what: 'an additional count with no record',
       bytes: [...header(13, 0, 1, 0, 0, 1), ...EXAMPLE_COM, ...Q_A_IN],
       rcode: Rcode.FORMERR,
@@ -266,7 +290,7 @@ describe('admission rules (behavior.md §3)', async () => {
       assert.equal(h.qr, true, `${c.what}: QR`);
       const message = decodeMessage(reply);
       assert.equal(message.rcode, c.rcode, `${c.what}: rcode ${message.rcode}`);
-      assert.equal(message.answer.length, 0);
+      assert.equal(message.answer.length, c.rcode === Rcode.NOERROR ? 2 : 0, `${c.what}: answer`);
       if (c.question !== undefined)
         assert.equal(message.question.length, c.question ? 1 : 0, `${c.what}: question`);
       if (c.opt) {
