@@ -38,6 +38,11 @@ async function main(): Promise<number> {
     throw err;
   }
   const { log, flush } = createLogger(config.log_level);
+  if (config.backend.upstream.enabled) {
+    log.warn(
+      'backend.upstream.enabled is set, but forwarding is not implemented yet: names outside the data get REFUSED',
+    );
+  }
   const app = buildApp(config, log);
   try {
     await app.start();

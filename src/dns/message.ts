@@ -183,7 +183,7 @@ export function encodeResponse(response: Response, maxSize: number): Encoded {
   w.u16(0);
   if (response.question) {
     const q = response.question;
-    w.name(q.name, 'any-case');
+    w.name(q.name, true);
     w.u16(q.type);
     w.u16(q.class);
   }
@@ -221,7 +221,7 @@ export function encodeResponse(response: Response, maxSize: number): Encoded {
 function writeRRset(w: Writer, rrset: RRsetOut): void {
   const cls = rrset.class ?? RRClass.IN;
   for (const data of rrset.data) {
-    w.name(rrset.name, 'any-case');
+    w.name(rrset.name, true);
     w.u16(rrset.type);
     w.u16(cls);
     w.u32(rrset.ttl);
@@ -250,7 +250,7 @@ export function encodeQuery(q: QueryOptions): Uint8Array {
   w.u16(0);
   w.u16(0);
   w.u16(q.edns ? 1 : 0);
-  w.name(q.name, 'none');
+  w.name(q.name, false);
   w.u16(q.type);
   w.u16(q.class ?? RRClass.IN);
   if (q.edns) writeOpt(w, q.edns.udpSize, 0, q.edns.do === true);

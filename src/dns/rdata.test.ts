@@ -385,7 +385,7 @@ describe('TXT character-strings', () => {
 describe('compression inside rdata', () => {
   function afterName(type: number, value: string): number[] {
     const w = new Writer(65535);
-    w.name('example.com.', 'any-case'); // 13 octets at offset 0
+    w.name('example.com.', true); // 13 octets at offset 0
     encodeRdata(w, type, value);
     return [...w.finish().subarray(13)];
   }

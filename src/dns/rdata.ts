@@ -146,7 +146,7 @@ function nameCodec(what: string): RdataCodec<string> {
       return parseName(t);
     },
     format: (v) => v,
-    encode: (w, v) => w.name(v, 'exact-case'),
+    encode: (w, v) => w.name(v, true),
     decode: (r) => r.name(),
   };
 }
@@ -166,7 +166,7 @@ const MX: RdataCodec<Mx> = {
   format: (v) => `${v.preference} ${v.exchange}`,
   encode(w, v) {
     w.u16(v.preference);
-    w.name(v.exchange, 'exact-case');
+    w.name(v.exchange, true);
   },
   decode: (r) => ({ preference: r.u16('MX rdata'), exchange: r.name() }),
 };
@@ -236,7 +236,7 @@ const SRV: RdataCodec<Srv> = {
     w.u16(v.priority);
     w.u16(v.weight);
     w.u16(v.port);
-    w.name(v.target, 'none');
+    w.name(v.target, false);
   },
   decode: (r) => ({
     priority: r.u16('SRV rdata'),
@@ -275,8 +275,8 @@ const SOA: RdataCodec<Soa> = {
   },
   format: (v) => `${v.mname} ${v.rname} ${v.serial} ${v.refresh} ${v.retry} ${v.expire} ${v.minimum}`,
   encode(w, v) {
-    w.name(v.mname, 'exact-case');
-    w.name(v.rname, 'exact-case');
+    w.name(v.mname, true);
+    w.name(v.rname, true);
     w.u32(v.serial);
     w.u32(v.refresh);
     w.u32(v.retry);

@@ -6,9 +6,6 @@ import { nameToLabels } from './name.ts';
 /** NO_SPACE is thrown by a Writer when a write would pass its limit. A singleton: no stack to capture. */
 export const NO_SPACE: Error = Object.freeze(new RangeError('no space left in message'));
 
-/** Compression says how a name may be compressed (see Writer.name). */
-export type Compression = 'none' | 'any-case' | 'exact-case';
-
 /** Mark is a position a Writer can rewind to. */
 export interface Mark {
   readonly length: number;
@@ -22,11 +19,10 @@ export class Writer {
   #buf: Uint8Array;
   #len = 0;
   limit: number;
-  // compression targets: label-sequence key → offset, once with letter case folded and once exact,
-  // and the keys in the order they were added (for rewind)
-  readonly #folded = new Map<string, number>();
-  readonly #exact = new Map<string, number>();
-  readonly #order: [Map<string, number>, string][] = [];
+  // compression targets: case-folded label-sequence key → offset, and the keys in the order they
+  // were added (for rewind)
+  readonly #targets = new Map<string, number>();
+  readonly #order: string[] = [];
 
   constructor(limit: number, initial = 512) {
     this.limit = limit;
@@ -85,23 +81,19 @@ export class Writer {
   }
 
   /**
-   * name writes a name given in presentation form. Its suffixes become compression targets for
-   * later names. With compress 'any-case', the longest suffix already written in any letter case
-   * becomes a pointer: for owner names, so an answer's owner takes the question's letter case as
-   * Knot and BIND answer. With 'exact-case', only a suffix written in the same case is reused, so
-   * names inside rdata keep their own case (RFC 4343 §4.1). With 'none' (SRV targets, RFC 2782;
-   * other types per RFC 3597 §4) nothing is compressed.
+   * name writes a name given in presentation form; its suffixes become compression targets for
+   * later names. With compress, the longest suffix already written, in any letter case
+   * (RFC 4343), becomes a pointer: an answer's owner and the names in its rdata then read back in
+   * the question's letter case, exactly as Knot and BIND answer. SRV targets (RFC 2782) and rdata
+   * of types newer than RFC 1035 (RFC 3597 §4) are written without compress.
    */
-  name(text: string, compress: Compression): void {
+  name(text: string, compress: boolean): void {
     const labels = nameToLabels(text);
-    const folded = suffixKeys(labels, true);
-    const exact = suffixKeys(labels, false);
+    const keys = suffixKeys(labels);
     for (let i = 0; i < labels.length; i++) {
-      if (compress !== 'none') {
-        const at =
-          compress === 'any-case'
-            ? this.#folded.get(folded[i] as string)
-            : this.#exact.get(exact[i] as string);
+      const key = keys[i] as string;
+      if (compress) {
+        const at = this.#targets.get(key);
         if (at !== undefined) {
           this.u16(0xc000 | at);
           return;
@@ -111,18 +103,12 @@ export class Writer {
       const label = labels[i] as Uint8Array;
       this.u8(label.length);
       this.bytes(label);
-      if (here <= MAX_POINTER) {
-        this.#addTarget(this.#folded, folded[i] as string, here);
-        this.#addTarget(this.#exact, exact[i] as string, here);
+      if (here <= MAX_POINTER && !this.#targets.has(key)) {
+        this.#targets.set(key, here);
+        this.#order.push(key);
       }
     }
     this.u8(0);
-  }
-
-  #addTarget(map: Map<string, number>, key: string, at: number): void {
-    if (map.has(key)) return;
-    map.set(key, at);
-    this.#order.push([map, key]);
   }
 
   mark(): Mark {
@@ -131,10 +117,7 @@ export class Writer {
 
   rewind(m: Mark): void {
     this.#len = m.length;
-    while (this.#order.length > m.names) {
-      const [map, key] = this.#order.pop() as [Map<string, number>, string];
-      map.delete(key);
-    }
+    while (this.#order.length > m.names) this.#targets.delete(this.#order.pop() as string);
   }
 
   /** finish returns the octets written (a copy-free view). */
@@ -144,14 +127,14 @@ export class Writer {
 }
 
 // A key per suffix that is unique for its labels (length-prefixed, so a "." inside a label cannot
-// collide), with ASCII letter case folded (RFC 4343) or kept.
-function suffixKeys(labels: readonly Uint8Array[], fold: boolean): string[] {
+// collide), with ASCII letter case folded (RFC 4343).
+function suffixKeys(labels: readonly Uint8Array[]): string[] {
   const keys = new Array<string>(labels.length);
   let key = '';
   for (let i = labels.length - 1; i >= 0; i--) {
     const label = labels[i] as Uint8Array;
     let part = String.fromCharCode(label.length);
-    for (const c of label) part += String.fromCharCode(fold && c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+    for (const c of label) part += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
     key = part + key;
     keys[i] = key;
   }

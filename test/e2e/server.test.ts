@@ -74,7 +74,8 @@ describe('server with dig and kdig', async () => {
     assert.equal(reply.answer.length, 2);
     const tcp = await query(port, 'wWw.EXAMPLE.com.', 'CNAME', { tcp: true });
     assert.equal(tcp.question[0]?.name, 'wWw.EXAMPLE.com.');
-    assert.equal(tcp.answer[0]?.data, 'example.com.');
+    // Knot and BIND compress the CNAME target against the question too, so it takes the client's case.
+    assert.equal(tcp.answer[0]?.data, 'EXAMPLE.com.');
   });
 
   test('negative answers: NXDOMAIN and NODATA carry the SOA with the RFC 2308 TTL; empty non-terminals are NODATA', async (t) => {
