@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { pino } from 'pino';
 import { Opcode, Rcode, RRType } from '../../src/dns/constants.ts';
 import { decodeMessage, encodeQuery, readHeader } from '../../src/dns/message.ts';
 import { query, tcpExchange, udpExchange } from '../helpers/client.ts';
@@ -407,6 +409,44 @@ describe('TCP behaviour', async () => {
     );
     const replies = await tcpExchange(port, queries, 5, 2000);
     assert.equal(replies.length, 3);
+  });
+});
+
+describe('query log', async () => {
+  test('query_log writes one JSON line per query with name, type, client, rcode and duration', async (t) => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const { port } = await startServer(t, `query_log: true\n${EXAMPLE_ZONE}`, pino({ level: 'info' }, sink));
+    await query(port, 'WWW.example.com.', 'CNAME');
+    await query(port, 'nope.example.com.', 'A', { tcp: true });
+    const queries = lines.filter((l) => l.msg === 'query');
+    assert.equal(queries.length, 2);
+    assert.equal(queries[0]?.qname, 'WWW.example.com.');
+    assert.equal(queries[0]?.qtype, 'CNAME');
+    assert.equal(queries[0]?.rcode, Rcode.NOERROR);
+    assert.equal(queries[0]?.client, '127.0.0.1');
+    assert.equal(queries[0]?.transport, 'udp');
+    assert.equal(typeof queries[0]?.ms, 'number');
+    assert.equal(queries[1]?.rcode, Rcode.NXDOMAIN);
+    assert.equal(queries[1]?.transport, 'tcp');
+  });
+
+  test('without query_log nothing is logged per query', async (t) => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const { port } = await startServer(t, EXAMPLE_ZONE, pino({ level: 'trace' }, sink));
+    await query(port, 'example.com.', 'A');
+    assert.equal(lines.filter((l) => l.includes('"msg":"query"')).length, 0);
   });
 });
 
