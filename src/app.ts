@@ -45,7 +45,11 @@ export function recordProblems(records: readonly RecordInput[], defaultTtl: numb
 export function buildApp(config: Config, log: Logger): App {
   const store = new Store({ defaultTtl: config.backend.default_ttl });
   store.hotReload(config.records as RecordInput[]);
-  const resolve = createResolver(store, { returnSoaOnNxdomain: config.backend.return_soa_on_nxdomain });
+  const resolve = createResolver(store, {
+    returnSoaOnNxdomain: config.backend.return_soa_on_nxdomain,
+    resolveCnameChain: config.backend.resolve_cname_chain,
+    maxCnameDepth: config.backend.max_cname_depth,
+  });
   const queryLogger = log.child({ module: 'query' });
   const queryLog: QueryLog | undefined = config.query_log
     ? (e) =>
