@@ -63,7 +63,6 @@ export function lookup(store: StoreView, name: Name, type: number): Lookup {
       type,
       zone,
     );
-  if (store.zones.hasNode(source)) return { kind: 'nodata', zone }; // an empty wildcard still matches
   return { kind: 'nxdomain', zone };
 }
 
