@@ -17,7 +17,7 @@ import {
   readHeader,
 } from './message.ts';
 import { lowerName } from './name.ts';
-import { canonicalValue } from './rdata.ts';
+import { canonicalValue, hasCompressedNames } from './rdata.ts';
 
 const UNKNOWN_TYPE = 65280;
 const ascii = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
@@ -98,6 +98,9 @@ function response(r: Partial<Response>): Response {
 }
 
 /** expand lists the records of RRsets as decodeMessage gives them (class IN). */
+// decoded records without the received rdata octets, for comparing with expectations
+const plainRecords = (rrs: readonly ResourceRecord[]) => rrs.map(({ wire: _wire, ...rest }) => rest);
+
 function expand(rrsets: readonly RRsetOut[]): ResourceRecord[] {
   return rrsets.flatMap((s) =>
     s.data.map((data) => ({ name: s.name, type: s.type, class: s.class ?? RRClass.IN, ttl: s.ttl, data })),
@@ -174,9 +177,9 @@ describe('encodeResponse → decodeMessage round trip', () => {
     });
     assert.equal(m.rcode, Rcode.NXDOMAIN);
     assert.deepEqual(m.question, [{ name: 'www.example.com.', type: RRType.ANY, class: RRClass.IN }]);
-    assert.deepEqual(m.answer, expand(EVERY_TYPE));
-    assert.deepEqual(m.authority, expand([SOA_RRSET]));
-    assert.deepEqual(m.additional, expand(GLUE));
+    assert.deepEqual(plainRecords(m.answer), expand(EVERY_TYPE));
+    assert.deepEqual(plainRecords(m.authority), expand([SOA_RRSET]));
+    assert.deepEqual(plainRecords(m.additional), expand(GLUE));
     assert.equal(m.edns, undefined);
     assert.equal('edns' in m, false);
   });
@@ -235,7 +238,7 @@ describe('encodeResponse → decodeMessage round trip', () => {
     });
     const m = decodeMessage(encodeResponse(r, 512).bytes);
     assert.equal(m.question[0]?.name, '.');
-    assert.deepEqual(m.answer, [
+    assert.deepEqual(plainRecords(m.answer), [
       { name: '.', type: RRType.NS, class: RRClass.IN, ttl: 1, data: 'a.root-servers.net.' },
     ]);
   });
@@ -357,7 +360,7 @@ describe('differential decoding with dns-packet', () => {
       });
       const { bytes } = encodeResponse(r, 65535);
       const ours = decodeMessage(bytes);
-      assert.deepEqual(ours.answer, expand([rrset]));
+      assert.deepEqual(plainRecords(ours.answer), expand([rrset]));
       assertSameAsDnsPacket(bytes, ours);
     });
   }
@@ -563,8 +566,8 @@ describe('name compression', () => {
     assert.deepEqual(tail.slice(0, 2), [0xc0, 29]);
     assert.deepEqual(tail.slice(16, 22), [3, ...ascii('h99'), 0xc0, 12]);
     const m = decodeMessage(bytes);
-    assert.deepEqual(m.answer, expand(answer));
-    assert.deepEqual(m.additional, expand(additional));
+    assert.deepEqual(plainRecords(m.answer), expand(answer));
+    assert.deepEqual(plainRecords(m.additional), expand(additional));
     assertSameAsDnsPacket(bytes, m);
   });
 
@@ -583,7 +586,7 @@ describe('name compression', () => {
       [...bytes.subarray(29)],
       [3, ...ascii('big'), 0xc0, 12, ...u16(1), ...u16(1), ...u32(60), ...u16(4), 192, 0, 2, 1],
     );
-    assert.deepEqual(decodeMessage(bytes).additional, expand([small]));
+    assert.deepEqual(plainRecords(decodeMessage(bytes).additional), expand([small]));
   });
 });
 
@@ -615,7 +618,7 @@ describe('truncation', () => {
     assert.equal(bytes.length, 45);
     const m = decodeMessage(bytes);
     assert.equal(m.header.tc, true);
-    assert.deepEqual(m.answer, expand([A1]));
+    assert.deepEqual(plainRecords(m.answer), expand([A1]));
   });
 
   test('the first answer RRset not fitting leaves an empty answer with TC', () => {
@@ -641,7 +644,10 @@ describe('truncation', () => {
     assert.equal(truncated, false);
     assert.equal(tc(bytes), false);
     assert.deepEqual(counts(bytes), [1, 0, 1]);
-    assert.deepEqual(decodeMessage(bytes).additional, expand([{ ...A1, name: 'b.example.com.' }]));
+    assert.deepEqual(
+      plainRecords(decodeMessage(bytes).additional),
+      expand([{ ...A1, name: 'b.example.com.' }]),
+    );
   });
 
   test('a response that fits exactly is not truncated; one octet less is', () => {
@@ -723,7 +729,7 @@ describe('EDNS', () => {
     });
     const m = decodeMessage(bytes);
     assert.deepEqual(m.edns, { udpSize: 4096, extendedRcode: 0, version: 0, do: true, options: [] });
-    assert.deepEqual(m.additional, []);
+    assert.deepEqual(plainRecords(m.additional), []);
     assert.equal(m.header.arcount, 1);
   });
 
@@ -1206,5 +1212,25 @@ describe('hostile input', () => {
     t.diagnostic(`${decoded} decoded, ${rejected} rejected`);
     assert.ok(decoded > 1000, `only ${decoded} decoded`);
     assert.ok(rejected > 1000, `only ${rejected} rejected`);
+  });
+});
+
+describe('relaying received rdata', () => {
+  test('decodeMessage keeps each rdata as received, and encodeResponse writes wire verbatim', () => {
+    // TXT with two character-strings: presentation joins them, the wire keeps the boundary.
+    const two = Uint8Array.from([1, 0x61, 1, 0x62]);
+    const r = response({
+      question: { name: 'example.com.', type: RRType.TXT, class: RRClass.IN },
+      answer: [{ name: 'example.com.', type: RRType.TXT, ttl: 60, data: ['ab'], wire: [two] }],
+    });
+    const m = decodeMessage(encodeResponse(r, 512).bytes);
+    assert.equal(m.answer[0]?.data, 'ab');
+    assert.deepEqual([...(m.answer[0]?.wire ?? [])], [...two]);
+  });
+
+  test('hasCompressedNames marks the RFC 3597 §4 types', () => {
+    for (const t of [RRType.NS, RRType.CNAME, RRType.SOA, RRType.PTR, RRType.MX, RRType.SRV])
+      assert.ok(hasCompressedNames(t));
+    for (const t of [RRType.A, RRType.AAAA, RRType.TXT, RRType.CAA, 65280]) assert.ok(!hasCompressedNames(t));
   });
 });

@@ -34,13 +34,15 @@ export interface Question {
   readonly class: number;
 }
 
-/** ResourceRecord is one decoded RR with its rdata in presentation form. */
+/** ResourceRecord is one decoded RR with its rdata in presentation form and as received. */
 export interface ResourceRecord {
   readonly name: string;
   readonly type: number;
   readonly class: number;
   readonly ttl: number;
   readonly data: string;
+  /** wire is the rdata octets as received (always set by decodeMessage); names in it may be compression pointers. */
+  readonly wire?: Uint8Array;
 }
 
 /** Message is a decoded message; the OPT record is lifted out of additional into edns. */
@@ -116,7 +118,8 @@ export function decodeMessage(bytes: Uint8Array): Message {
         edns = readOpt(r, name, cls, ttl, rdlength);
         continue;
       }
-      out.push({ name, type, class: cls, ttl, data: decodeRdata(r, type, rdlength) });
+      const wire = bytes.slice(r.pos, r.pos + rdlength);
+      out.push({ name, type, class: cls, ttl, data: decodeRdata(r, type, rdlength), wire });
     }
     return out;
   };
@@ -135,6 +138,12 @@ export interface RRsetOut {
   readonly class?: number;
   readonly ttl: number;
   readonly data: readonly string[];
+  /**
+   * wire, when given, holds each RR's rdata octets to write verbatim instead of encoding data: for
+   * relaying rdata exactly as received (TXT string boundaries, types we have no codec for). Only
+   * for rdata without compression pointers (see hasCompressedNames).
+   */
+  readonly wire?: readonly Uint8Array[];
 }
 
 /** Response is an answer already decided, ready to encode. */
@@ -220,12 +229,18 @@ export function encodeResponse(response: Response, maxSize: number): Encoded {
 
 function writeRRset(w: Writer, rrset: RRsetOut): void {
   const cls = rrset.class ?? RRClass.IN;
-  for (const data of rrset.data) {
+  for (let i = 0; i < rrset.data.length; i++) {
     w.name(rrset.name, true);
     w.u16(rrset.type);
     w.u16(cls);
     w.u32(rrset.ttl);
-    encodeRdata(w, rrset.type, data);
+    const wire = rrset.wire?.[i];
+    if (wire === undefined) {
+      encodeRdata(w, rrset.type, rrset.data[i] as string);
+    } else {
+      w.u16(wire.length);
+      w.bytes(wire);
+    }
   }
 }
 

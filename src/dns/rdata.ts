@@ -460,3 +460,13 @@ export function decodeRdata(r: Reader, type: number, length: number): string {
   r.pos = end;
   return codec.format(value);
 }
+
+// RFC 3597 §4: rdata of these types may hold compressed names — the RFC 1035 types (NS MD MF
+// CNAME SOA MB MG MR PTR MINFO MX) by right, and RP AFSDB RT SIG PX NXT SRV NAPTR KX from senders
+// that predate the rule. Their received octets cannot be copied into another message.
+const COMPRESSIBLE = new Set([2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 15, 17, 18, 21, 24, 26, 30, 33, 35, 36]);
+
+/** hasCompressedNames reports whether rdata of type may hold compression pointers (RFC 3597 §4). */
+export function hasCompressedNames(type: number): boolean {
+  return COMPRESSIBLE.has(type);
+}
