@@ -1,9 +1,12 @@
 // buildApp wires the parts together: store, resolver, DNS listeners. It never listens by itself:
 // start() binds, stop() drains. Tests build an app on 127.0.0.1 and a free port.
-import type { Config } from './config/schema.ts';
+import { type Config, parseCidr, parseHostPort } from './config/schema.ts';
 import { typeName } from './dns/constants.ts';
 import type { Logger } from './log.ts';
-import { createResolver } from './resolve/resolve.ts';
+import { AnswerCache } from './resolve/cache.ts';
+import { Forwarder } from './resolve/forward.ts';
+import { createRecursionPolicy } from './resolve/recursion.ts';
+import { createResolver, type Forwarding } from './resolve/resolve.ts';
 import { createHandler, type QueryLog } from './server/handle.ts';
 import { listenTcp, type TcpListener } from './server/tcp.ts';
 import { listenUdp, type UdpListener } from './server/udp.ts';
@@ -41,15 +44,39 @@ export function recordProblems(records: readonly RecordInput[], defaultTtl: numb
   return problems;
 }
 
+/** UPSTREAM_CACHE_ENTRIES bounds the cache of upstream answers (about 1–2 KiB each). */
+const UPSTREAM_CACHE_ENTRIES = 10_000;
+
+/** buildForwarding returns the forwarder and recursion policy when backend.upstream.enabled. */
+export function buildForwarding(
+  upstream: Config['backend']['upstream'],
+  log: Logger,
+): Forwarding | undefined {
+  if (!upstream.enabled) return undefined;
+  return {
+    forwarder: new Forwarder({
+      servers: upstream.servers.map(parseHostPort),
+      timeoutMs: upstream.timeout_ms,
+      log: log.child({ module: 'forward' }),
+      cache: new AnswerCache(UPSTREAM_CACHE_ENTRIES),
+    }),
+    mayRecurse: createRecursionPolicy(upstream.allow.map(parseCidr)),
+  };
+}
+
 /** buildApp creates the store from config.records and the DNS server around it. */
 export function buildApp(config: Config, log: Logger): App {
   const store = new Store({ defaultTtl: config.backend.default_ttl });
   store.hotReload(config.records as RecordInput[]);
-  const resolve = createResolver(store, {
-    returnSoaOnNxdomain: config.backend.return_soa_on_nxdomain,
-    resolveCnameChain: config.backend.resolve_cname_chain,
-    maxCnameDepth: config.backend.max_cname_depth,
-  });
+  const resolve = createResolver(
+    store,
+    {
+      returnSoaOnNxdomain: config.backend.return_soa_on_nxdomain,
+      resolveCnameChain: config.backend.resolve_cname_chain,
+      maxCnameDepth: config.backend.max_cname_depth,
+    },
+    buildForwarding(config.backend.upstream, log),
+  );
   const queryLogger = log.child({ module: 'query' });
   const queryLog: QueryLog | undefined = config.query_log
     ? (e) =>

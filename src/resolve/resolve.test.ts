@@ -59,7 +59,9 @@ function ask(
     cd: false,
     client: { address: '127.0.0.1', port: 1, transport: 'udp' },
   };
-  return createResolver(store, { ...DEFAULTS, ...options })(q);
+  const a = createResolver(store, { ...DEFAULTS, ...options })(q);
+  if (a instanceof Promise) throw new Error('local answers must be synchronous');
+  return a;
 }
 
 const lines = (rrsets: readonly RRsetOut[]) =>

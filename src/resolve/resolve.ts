@@ -8,7 +8,9 @@ import type { Name } from '../dns/name.ts';
 import { additionalFor } from './additional.ts';
 import { type Answer, EMPTY, type Query, rcodeOnly } from './answer.ts';
 import { negativeSoa, toOut } from './convert.ts';
+import type { Forwarder } from './forward.ts';
 import { lookup } from './lookup.ts';
+import type { MayRecurse } from './recursion.ts';
 import type { StoreView } from './store-view.ts';
 
 export type { StoreView } from './store-view.ts';
@@ -97,8 +99,32 @@ function done(
   return { kind: 'done', answer: finish(store, rcode, aa, answer, authority) };
 }
 
-/** createResolver returns the resolver: local data only for now (forwarding is a later step). */
-export function createResolver(store: StoreView, options: ResolveOptions): (q: Query) => Answer {
+/** Forwarding is what the resolver needs to send queries upstream, when forwarding is on. */
+export interface Forwarding {
+  readonly forwarder: Pick<Forwarder, 'resolve'>;
+  readonly mayRecurse: MayRecurse;
+}
+
+/**
+ * createResolver returns the resolver. Local data is read synchronously, before any await
+ * (architecture.md §3), so the answer is a plain value unless the query is forwarded.
+ */
+export function createResolver(
+  store: StoreView,
+  options: ResolveOptions,
+  forwarding?: Forwarding,
+): (q: Query) => Answer | Promise<Answer> {
+  // Recursion only with RD=1 and for clients in backend.upstream.allow (behavior.md §4).
+  const recurses = (q: Query) => forwarding !== undefined && q.rd && forwarding.mayRecurse(q.client.address);
+  const upstream = (q: Query, name: Name) =>
+    (forwarding as Forwarding).forwarder.resolve({
+      name,
+      type: q.type,
+      class: RRClass.IN,
+      cd: q.cd,
+      do: q.edns?.do === true,
+    });
+
   return (q) => {
     // behavior.md §3: class other than IN (and ANY) → REFUSED.
     if (q.class !== RRClass.IN && q.class !== RRClass.ANY) return rcodeOnly(Rcode.REFUSED);
@@ -108,10 +134,28 @@ export function createResolver(store: StoreView, options: ResolveOptions): (q: Q
     switch (local.kind) {
       case 'done':
         return local.answer;
-      case 'chain-left-local-data':
-        return local.answer; // the seam for forwarding: without it the partial chain is the answer
       case 'not-ours':
-        return rcodeOnly(Rcode.REFUSED);
+        return recurses(q) ? upstream(q, q.name) : rcodeOnly(Rcode.REFUSED);
+      case 'chain-left-local-data':
+        // The partial chain is the answer, as authoritative servers give it, unless this client
+        // may recurse: then the rest of the chain comes from upstream and is appended.
+        return recurses(q)
+          ? upstream(q, local.target).then((rest) => appendChain(local.answer, rest))
+          : local.answer;
     }
+  };
+}
+
+// RFC 6604 §3: the rcode is that of the last name in the chain; AA stays as our own part set it
+// (it is about the first owner). When the upstream failed, the whole answer is SERVFAIL.
+function appendChain(local: Answer, rest: Answer): Answer {
+  if (rest.rcode !== Rcode.NOERROR && rest.rcode !== Rcode.NXDOMAIN) return rcodeOnly(rest.rcode);
+  return {
+    rcode: rest.rcode,
+    aa: local.aa,
+    ra: rest.ra === true,
+    answer: [...local.answer, ...rest.answer],
+    authority: rest.authority,
+    additional: [...local.additional, ...rest.additional],
   };
 }
