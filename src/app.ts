@@ -4,10 +4,12 @@ import { type Config, parseCidr, parseHostPort } from './config/schema.ts';
 import { typeName } from './dns/constants.ts';
 import type { Logger } from './log.ts';
 import { AnswerCache } from './resolve/cache.ts';
+import { invalidationKeys } from './resolve/dependencies.ts';
 import { Forwarder } from './resolve/forward.ts';
 import { createRecursionPolicy } from './resolve/recursion.ts';
 import { createResolver, type Forwarding } from './resolve/resolve.ts';
 import { createHandler, type QueryLog } from './server/handle.ts';
+import { ResponseCache } from './server/response-cache.ts';
 import { listenTcp, type TcpListener } from './server/tcp.ts';
 import { listenUdp, type UdpListener } from './server/udp.ts';
 import { RecordError, type RecordInput, validateRecord } from './store/record.ts';
@@ -43,6 +45,9 @@ export function recordProblems(records: readonly RecordInput[], defaultTtl: numb
   });
   return problems;
 }
+
+/** RESPONSE_CACHE_ENTRIES bounds the fast path's cache of encoded answers (a few hundred octets each). */
+const RESPONSE_CACHE_ENTRIES = 100_000;
 
 /** UPSTREAM_CACHE_ENTRIES bounds the cache of upstream answers (about 1–2 KiB each). */
 const UPSTREAM_CACHE_ENTRIES = 10_000;
@@ -94,9 +99,13 @@ export function buildApp(config: Config, log: Logger): App {
           'query',
         )
     : undefined;
+  // The fast path's cache of encoded local answers, kept exact by the store's change events.
+  const cache = new ResponseCache(RESPONSE_CACHE_ENTRIES);
+  store.onChange((change) => cache.invalidate(invalidationKeys(change)));
   const handler = createHandler({
     resolve,
     log: log.child({ module: 'server' }),
+    cache,
     ...(queryLog ? { queryLog } : {}),
   });
   const listeners: (UdpListener | TcpListener)[] = [];

@@ -45,3 +45,13 @@ export const EMPTY: readonly RRsetOut[] = Object.freeze([]);
 export function rcodeOnly(rcode: number, aa = false): Answer {
   return { rcode, aa, answer: EMPTY, authority: EMPTY, additional: EMPTY };
 }
+
+/**
+ * CacheNote asks the resolver to record what a local answer depends on, for the fast-path cache.
+ * The resolver fills dependencies and clears cacheable when the answer depends on more than the
+ * question (a forwarded answer, or one that depends on who asked).
+ */
+export interface CacheNote {
+  dependencies: ReadonlySet<string>;
+  cacheable: boolean;
+}

@@ -6,8 +6,9 @@ import { Rcode, RRClass, RRType } from '../dns/constants.ts';
 import type { RRsetOut } from '../dns/message.ts';
 import type { Name } from '../dns/name.ts';
 import { additionalFor } from './additional.ts';
-import { type Answer, EMPTY, type Query, rcodeOnly } from './answer.ts';
+import { type Answer, type CacheNote, EMPTY, type Query, rcodeOnly } from './answer.ts';
 import { negativeSoa, toOut } from './convert.ts';
+import { RecordingView } from './dependencies.ts';
 import type { Forwarder } from './forward.ts';
 import { lookup } from './lookup.ts';
 import type { MayRecurse } from './recursion.ts';
@@ -113,7 +114,7 @@ export function createResolver(
   store: StoreView,
   options: ResolveOptions,
   forwarding?: Forwarding,
-): (q: Query) => Answer | Promise<Answer> {
+): (q: Query, note?: CacheNote) => Answer | Promise<Answer> {
   // Recursion only with RD=1 and for clients in backend.upstream.allow (behavior.md §4).
   const recurses = (q: Query) => forwarding !== undefined && q.rd && forwarding.mayRecurse(q.client.address);
   const upstream = (q: Query, name: Name) =>
@@ -125,12 +126,21 @@ export function createResolver(
       do: q.edns?.do === true,
     });
 
-  return (q) => {
+  return (q, note) => {
     // behavior.md §3: class other than IN (and ANY) → REFUSED.
     if (q.class !== RRClass.IN && q.class !== RRClass.ANY) return rcodeOnly(Rcode.REFUSED);
     // Zone transfers are not offered: say so rather than answer as if AXFR were an RRset type.
     if (q.type === RRType.AXFR || q.type === RRType.IXFR) return rcodeOnly(Rcode.NOTIMP);
-    const local = answerLocally(store, q, options);
+    let local: LocalResult;
+    if (note === undefined) {
+      local = answerLocally(store, q, options);
+    } else {
+      const view = new RecordingView(store);
+      local = answerLocally(view, q, options);
+      note.dependencies = view.keys;
+      // Past local data the answer depends on the client (RD, the allow list) when forwarding is on.
+      note.cacheable = local.kind === 'done' || forwarding === undefined;
+    }
     switch (local.kind) {
       case 'done':
         return local.answer;

@@ -15,13 +15,15 @@ import {
 import { lowerName } from '../dns/name.ts';
 import { Reader } from '../dns/reader.ts';
 import type { Logger } from '../log.ts';
-import type { Answer, Client, Query } from '../resolve/answer.ts';
+import type { Answer, CacheNote, Client, Query } from '../resolve/answer.ts';
+import { fastParse, patchResponse } from './fast-path.ts';
+import type { CachedResponse, ResponseCache } from './response-cache.ts';
 
 /** MAX_TCP_MESSAGE is the largest message the two-octet TCP length prefix can carry (RFC 1035 §4.2.2). */
 export const MAX_TCP_MESSAGE = 65535;
 
 /** Resolve decides the answer to an admitted query; it may be asynchronous (forwarding). */
-export type Resolve = (query: Query) => Answer | Promise<Answer>;
+export type Resolve = (query: Query, note?: CacheNote) => Answer | Promise<Answer>;
 
 /** QueryLog receives one entry per answered query, after the response has been handed to the socket. */
 export type QueryLog = (entry: QueryLogEntry) => void;
@@ -42,6 +44,8 @@ export interface HandlerOptions {
   readonly resolve: Resolve;
   readonly log: Logger;
   readonly queryLog?: QueryLog;
+  /** cache, when given, holds encoded local answers for the fast path. */
+  readonly cache?: ResponseCache;
 }
 
 /** Handled is what a handler returns: response octets, or undefined to send nothing. */
@@ -60,10 +64,19 @@ export function admit(header: Header | undefined): 'drop' | 'accept' | number {
 
 /** createHandler returns the handler shared by the UDP and TCP listeners. */
 export function createHandler(options: HandlerOptions): Handler {
-  const { resolve, log, queryLog } = options;
+  const { resolve, log, queryLog, cache } = options;
 
   return (bytes, client) => {
     const started = queryLog ? performance.now() : 0;
+    const fast = cache === undefined ? undefined : fastParse(bytes, client.transport);
+    if (fast !== undefined) {
+      const hit = (cache as ResponseCache).get(fast.key);
+      if (hit !== undefined) {
+        const out = patchResponse(hit.bytes, bytes, fast.nameEnd);
+        if (queryLog) logHit(queryLog, bytes, client, hit, started);
+        return out;
+      }
+    }
     const header = readHeader(bytes);
     const verdict = admit(header);
     if (verdict === 'drop' || header === undefined) return undefined;
@@ -93,8 +106,18 @@ export function createHandler(options: HandlerOptions): Handler {
       ...(edns ? { edns } : {}),
       client,
     };
-    const finish = (answer: Answer): Handled => {
+    const note: CacheNote | undefined =
+      fast === undefined ? undefined : { dependencies: new Set(), cacheable: false };
+    const finish = (answer: Answer, sync: boolean): Handled => {
       const response = respond(query, header, answer);
+      if (sync && note?.cacheable && fast !== undefined) {
+        (cache as ResponseCache).set(fast.key, {
+          bytes: Uint8Array.from(response.bytes),
+          rcode: answer.rcode,
+          truncated: response.truncated,
+          dependencies: [...note.dependencies],
+        });
+      }
       if (queryLog) {
         queryLog({
           client,
@@ -113,13 +136,32 @@ export function createHandler(options: HandlerOptions): Handler {
       return errorResponse(header, question, edns, Rcode.SERVFAIL, client);
     };
     try {
-      const answer = resolve(query);
-      if (answer instanceof Promise) return answer.then(finish, fail);
-      return finish(answer);
+      const answer = resolve(query, note);
+      if (answer instanceof Promise) return answer.then((a) => finish(a, false), fail);
+      return finish(answer, true);
     } catch (err) {
       return fail(err);
     }
   };
+}
+
+function logHit(
+  queryLog: QueryLog,
+  bytes: Uint8Array,
+  client: Client,
+  hit: CachedResponse,
+  started: number,
+): void {
+  const question = readQuestion(new Reader(bytes, HEADER_OCTETS));
+  queryLog({
+    client,
+    qname: question.name,
+    qtype: question.type,
+    rcode: hit.rcode,
+    truncated: hit.truncated,
+    size: hit.bytes.length,
+    durationMs: performance.now() - started,
+  });
 }
 
 function respond(query: Query, header: Header, answer: Answer) {
