@@ -144,6 +144,11 @@ export interface RRsetOut {
    * for rdata without compression pointers (see hasCompressedNames).
    */
   readonly wire?: readonly Uint8Array[];
+  /**
+   * required marks an additional-section RRset the answer is not complete without: in-domain glue
+   * of a referral. If it does not fit, TC is set (RFC 9471 §3).
+   */
+  readonly required?: boolean;
 }
 
 /** Response is an answer already decided, ready to encode. */
@@ -177,7 +182,7 @@ export interface Encoded {
  * (Knot answer_edns_reserve). An RRset that does not fit is dropped whole (RFC 2181 §9); if it
  * belonged to the answer or authority section, TC is set and nothing more is written (the client
  * must retry over TCP); an additional RRset that does not fit is just left out, without TC
- * (RFC 1035 §7.1 is about required data only).
+ * (RFC 2181 §9), unless it is required in-domain glue (RFC 9471 §3).
  */
 export function encodeResponse(response: Response, maxSize: number): Encoded {
   const optSize = response.edns ? OPT_OCTETS : 0;
@@ -208,7 +213,7 @@ export function encodeResponse(response: Response, maxSize: number): Encoded {
       } catch (err) {
         if (err !== NO_SPACE) throw err;
         w.rewind(mark);
-        if (s < 2) {
+        if (s < 2 || rrset.required) {
           truncated = true;
           break outer;
         }

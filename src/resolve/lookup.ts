@@ -41,14 +41,14 @@ export function lookup(store: StoreView, name: Name, type: number): Lookup {
   const zone = zoneFor(store, name, type);
   if (zone === undefined) {
     const local = store.rrsetsAt(name);
-    return local.length === 0 ? NOT_OURS : fromNode(local, name, type, undefined);
+    return local.length === 0 ? NOT_OURS : fromNode(local, type, undefined);
   }
 
   const cut = zoneCut(store, zone, name, type);
   if (cut !== undefined) return { kind: 'delegation', zone, ns: cut };
 
   const here = store.rrsetsAt(name);
-  if (here.length > 0) return fromNode(here, name, type, zone);
+  if (here.length > 0) return fromNode(here, type, zone);
   if (store.zones.hasNode(name)) return { kind: 'nodata', zone };
 
   // Closest encloser: the deepest existing ancestor. The apex exists, so the walk ends there.
@@ -59,7 +59,6 @@ export function lookup(store: StoreView, name: Name, type: number): Lookup {
   if (wild.length > 0)
     return fromNode(
       wild.map((r) => synthesise(r, name)),
-      name,
       type,
       zone,
     );
@@ -90,7 +89,7 @@ function zoneCut(store: StoreView, zone: Name, name: Name, type: number): RRset 
   return cut;
 }
 
-function fromNode(rrsets: readonly RRset[], name: Name, type: number, zone: Name | undefined): Lookup {
+function fromNode(rrsets: readonly RRset[], type: number, zone: Name | undefined): Lookup {
   if (type === RRType.ANY) return { kind: 'answer', rrsets, zone };
   for (const r of rrsets) {
     if (RRType[r.type] === type) return { kind: 'answer', rrsets: [r], zone };

@@ -192,9 +192,9 @@ const CASES: Case[] = [
     answer: ['c1.example.com. 300 5 c2.example.com.'],
   },
   {
-    rule: 'max_cname_depth: 1 follows one CNAME',
+    rule: 'max_cname_depth: 2 puts at most two CNAMEs in the answer',
     q: ['c1.example.com.', 'A'],
-    options: { maxCnameDepth: 1 },
+    options: { maxCnameDepth: 2 },
     rcode: 0,
     aa: true,
     answer: ['c1.example.com. 300 5 c2.example.com.', 'c2.example.com. 300 5 c3.example.com.'],

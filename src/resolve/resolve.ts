@@ -4,7 +4,7 @@
 // truncation are the server's.
 import { Rcode, RRClass, RRType } from '../dns/constants.ts';
 import type { RRsetOut } from '../dns/message.ts';
-import type { Name } from '../dns/name.ts';
+import { isSubdomain, type Name } from '../dns/name.ts';
 import { additionalFor } from './additional.ts';
 import { type Answer, type CacheNote, EMPTY, type Query, rcodeOnly } from './answer.ts';
 import { negativeSoa, toOut } from './convert.ts';
@@ -53,10 +53,16 @@ export function answerLocally(store: StoreView, q: Query, options: ResolveOption
         const soa = options.returnSoaOnNxdomain ? negativeSoa(store, r.zone) : undefined;
         return done(store, Rcode.NXDOMAIN, true, answer, soa ? [soa] : EMPTY);
       }
-      case 'delegation':
+      case 'delegation': {
         // A referral is not authoritative (RFC 1034 §4.3.2 step 3b); after a CNAME from our own
-        // data, the answer section still is.
-        return done(store, Rcode.NOERROR, answer.length > 0, answer, [toOut(r.ns)]);
+        // data, the answer section still is. Glue for name servers at or below the cut is
+        // required: without it the referral cannot be followed (RFC 9471 §3).
+        const referral = finish(store, Rcode.NOERROR, answer.length > 0, answer, [toOut(r.ns)]);
+        const additional = referral.additional.map((g) =>
+          isSubdomain(g.name as Name, r.ns.name) ? { ...g, required: true } : g,
+        );
+        return { kind: 'done', answer: { ...referral, additional } };
+      }
       case 'not-ours':
         if (answer.length === 0) return { kind: 'not-ours' };
         return {
@@ -67,9 +73,9 @@ export function answerLocally(store: StoreView, q: Query, options: ResolveOption
       case 'cname': {
         answer.push({ ...toOut(r.cname), name });
         const target = r.target;
-        // depth CNAMEs have been followed so far. Stop at the limit and on a loop, answering with
-        // the chain so far (behavior.md §2; Knot follow_cname).
-        if (!options.resolveCnameChain || depth >= options.maxCnameDepth || seen.has(target)) {
+        // The answer now holds depth + 1 CNAMEs: at max_cname_depth, or on a loop, stop and answer
+        // with the chain so far (behavior.md §2; Knot's follow_cname stops at its limit the same way).
+        if (!options.resolveCnameChain || depth + 1 >= options.maxCnameDepth || seen.has(target)) {
           return done(store, Rcode.NOERROR, true, answer, EMPTY);
         }
         seen.add(target);
