@@ -40,7 +40,7 @@ test('an empty file is a config with every default', () => {
         idle_timeout: '10s',
         idle_timeout_ms: 10_000,
         max_connections: 1024,
-        max_queries_per_connection: 128,
+        max_queries_per_connection: 0,
       },
       api: { token: '' },
       backend: {

@@ -168,11 +168,11 @@ const TcpSchema = Type.Object(
       description: 'Open TCP connections at most; further connections are closed at once.',
     }),
     max_queries_per_connection: Type.Integer({
-      minimum: 1,
-      maximum: 65535,
-      default: 128,
+      minimum: 0,
+      maximum: 1000000,
+      default: 0,
       description:
-        'Queries answered on one TCP connection before the server closes it (miekg/dns default: 128).',
+        'Queries answered on one TCP connection before the server closes it; 0 means no limit, as in Knot DNS (pipelining clients such as resolvers keep connections open).',
     }),
   },
   { ...closed, default: {}, description: 'DNS over TCP limits.' },
@@ -234,7 +234,8 @@ const BackendSchema = Type.Object(
       minimum: 1,
       maximum: 16,
       default: 10,
-      description: 'CNAME records followed at most for one query.',
+      description:
+        'At most this many CNAME records in one answer; the chase stops there, or earlier at a loop.',
     }),
     return_soa_on_nxdomain: Type.Boolean({
       default: true,

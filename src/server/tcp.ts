@@ -11,7 +11,7 @@ export interface TcpOptions {
   readonly idleTimeoutMs: number;
   /** maxConnections caps open connections; more are closed on accept. */
   readonly maxConnections: number;
-  /** maxQueriesPerConnection closes a connection after this many queries (miekg: 128). */
+  /** maxQueriesPerConnection closes a connection after this many queries; 0 is no limit. */
   readonly maxQueriesPerConnection: number;
 }
 
@@ -115,17 +115,29 @@ class Connection {
 
   #onData(chunk: Buffer): void {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    // Answers to the queries in one chunk leave in one write (pipelining, RFC 7766 §6.2.1.1).
+    const before = this.#queries;
+    this.#socket.cork();
+    try {
+      this.#drainFrames();
+    } finally {
+      this.#socket.uncork();
+    }
+    if (this.#queries !== before) this.#idle.refresh();
+    if (this.#draining) this.#maybeEnd();
+  }
+
+  #drainFrames(): void {
     while (this.#buffer.length >= 2 && !this.#draining) {
       const length = this.#buffer.readUInt16BE(0);
       if (this.#buffer.length < 2 + length) break;
       const message = this.#buffer.subarray(2, 2 + length);
       this.#buffer = this.#buffer.subarray(2 + length);
       this.#queries += 1;
-      this.#idle.refresh();
       this.#dispatch(message);
-      if (this.#queries >= this.#options.maxQueriesPerConnection) this.#draining = true;
+      const cap = this.#options.maxQueriesPerConnection;
+      if (cap > 0 && this.#queries >= cap) this.#draining = true;
     }
-    if (this.#draining) this.#maybeEnd();
   }
 
   #dispatch(message: Buffer): void {
@@ -141,6 +153,7 @@ class Connection {
       out.then(
         (bytes) => {
           this.#inFlight -= 1;
+          this.#idle.refresh();
           this.#write(bytes);
           this.#maybeEnd();
         },
@@ -160,7 +173,6 @@ class Connection {
     const frame = Buffer.allocUnsafe(2 + bytes.length); // every octet is written below
     frame.writeUInt16BE(bytes.length, 0);
     frame.set(bytes, 2);
-    this.#idle.refresh();
     const flushed = this.#socket.write(frame);
     if (!flushed && this.#socket.writableLength > WRITE_BACKLOG_LIMIT) this.#socket.pause();
   }

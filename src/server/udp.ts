@@ -5,6 +5,8 @@ import { isIPv6 } from 'node:net';
 import type { Logger } from '../log.ts';
 import type { Handled, Handler } from './handle.ts';
 
+const UDP_BUFFER_OCTETS = 4 * 1024 * 1024;
+
 /** UdpListener is a bound UDP socket serving DNS. */
 export interface UdpListener {
   readonly address: string;
@@ -21,7 +23,14 @@ export function listenUdp(
 ): Promise<UdpListener> {
   const ipv6 = isIPv6(address);
   // ipv6Only lets "::" and "0.0.0.0" share a port, as two sockets (behavior.md §3: IPv4 and IPv6).
-  const socket: Socket = createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: ipv6 });
+  // A receive buffer larger than the default 208 KiB rides out garbage-collection pauses under
+  // load instead of dropping queries (the kernel caps it at net.core.rmem_max).
+  const socket: Socket = createSocket({
+    type: ipv6 ? 'udp6' : 'udp4',
+    ipv6Only: ipv6,
+    recvBufferSize: UDP_BUFFER_OCTETS,
+    sendBufferSize: UDP_BUFFER_OCTETS,
+  });
   let pending = 0;
   let closing: (() => void) | undefined;
   let closed = false;
