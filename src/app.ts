@@ -1,8 +1,17 @@
-// buildApp wires the parts together: store, resolver, DNS listeners. It never listens by itself:
-// start() binds, stop() drains. Tests build an app on 127.0.0.1 and a free port.
+// buildApp wires the parts together: store, source sync, resolver, DNS listeners, HTTP API and
+// metrics. It never listens by itself: start() binds, stop() drains. Tests build an app on
+// 127.0.0.1 and a free port.
+import { createServer, type Server } from 'node:http';
+import { isIPv6 } from 'node:net';
+import { stringify } from 'yaml';
+import { type Api, buildApi } from './api/app.ts';
+import { resolveToken } from './api/auth.ts';
+import type { Readiness } from './api/public.ts';
+import type { CliOverrides } from './config/load.ts';
 import { type Config, parseCidr, parseHostPort } from './config/schema.ts';
 import { typeName } from './dns/constants.ts';
 import type { Logger } from './log.ts';
+import { createMetrics, instrumentHandler, type Metrics } from './metrics.ts';
 import { AnswerCache } from './resolve/cache.ts';
 import { invalidationKeys } from './resolve/dependencies.ts';
 import { Forwarder } from './resolve/forward.ts';
@@ -12,16 +21,55 @@ import { createHandler, type QueryLog } from './server/handle.ts';
 import { ResponseCache } from './server/response-cache.ts';
 import { listenTcp, type TcpListener } from './server/tcp.ts';
 import { listenUdp, type UdpListener } from './server/udp.ts';
+import { FileSource } from './sources/file.ts';
+import { MemorySource } from './sources/memory.ts';
+import type { Source } from './sources/source.ts';
+import { RecordSync, type ReloadSummary, type ReloadTrigger } from './sources/sync.ts';
 import { RecordError, type RecordInput, validateRecord } from './store/record.ts';
 import { Store } from './store/store.ts';
 
 /** App is a built, not yet listening, server. */
 export interface App {
   readonly store: Store;
-  /** start binds every listen address on the DNS port (UDP and TCP) and returns the port bound. */
-  start(): Promise<{ port: number }>;
-  /** stop closes the listeners after answering what is in flight. */
+  /** sync keeps the store and the source (the config file) in step, both ways. */
+  readonly sync: RecordSync;
+  /** api is the HTTP API (Fastify); tests inject() into it without start(). */
+  readonly api: Api;
+  readonly metrics: Metrics;
+  /** token is the API's bearer token; tokenGenerated says none was configured (log it once). */
+  readonly token: string;
+  readonly tokenGenerated: boolean;
+  /**
+   * start reads the source, binds every listen address on the DNS port (UDP and TCP), then the
+   * HTTP port, and returns the ports bound (httpPort undefined when the HTTP server is off).
+   */
+  start(): Promise<{ port: number; httpPort: number | undefined }>;
+  /** reload re-reads the source and applies the differences (SIGHUP); throws SourceError if refused. */
+  reload(trigger: ReloadTrigger): Promise<ReloadSummary>;
+  /** readiness is what /ready says. */
+  readiness(): Readiness;
+  /** stop stops accepting, answers what is in flight (DNS and HTTP), finishes queued writes, stops watching. */
   stop(): Promise<void>;
+}
+
+/** AppOptions are what buildApp takes besides the config. */
+export interface AppOptions {
+  /**
+   * configPath is the config file: its `records` are the source of truth, watched and written
+   * back (behavior.md §5). Without it (and without source) records live in memory only.
+   */
+  readonly configPath?: string;
+  /** source replaces the file source (tests). */
+  readonly source?: Source;
+  /** overrides are the keys the command line set: they win over the file on every reload too. */
+  readonly overrides?: CliOverrides;
+  /** httpPort replaces http_port; 0 here binds a free port (in the config, 0 turns HTTP off). */
+  readonly httpPort?: number;
+  /** debounceMs and pollMs tune the file watch (sources/sync.ts, sources/file.ts). */
+  readonly debounceMs?: number;
+  readonly pollMs?: number;
+  /** processMetrics adds prom-client's process and Node.js metrics (default true). */
+  readonly processMetrics?: boolean;
 }
 
 /**
@@ -69,10 +117,28 @@ export function buildForwarding(
   };
 }
 
-/** buildApp creates the store from config.records and the DNS server around it. */
-export function buildApp(config: Config, log: Logger): App {
+/** buildApp creates the store from config.records, the source sync, the DNS server and the HTTP API. */
+export function buildApp(config: Config, log: Logger, options: AppOptions = {}): App {
   const store = new Store({ defaultTtl: config.backend.default_ttl });
   store.hotReload(config.records as RecordInput[]);
+  const source =
+    options.source ??
+    (options.configPath !== undefined
+      ? new FileSource(options.configPath, options.pollMs === undefined ? {} : { pollMs: options.pollMs })
+      : new MemorySource(stringifyRecords(config.records as RecordInput[])));
+  // The two refer to each other, each only once running: the sync reports reloads to the metrics,
+  // the metrics read the sync's status when scraped.
+  const sync = new RecordSync(source, store, {
+    log: log.child({ module: 'sources' }),
+    ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
+    ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+    onReload: (e) => metrics.observeReload(e.trigger, e.ok, e.durationMs),
+    onPersistFailure: () => metrics.observePersistFailure(),
+  });
+  const metrics = createMetrics(
+    { rrsets: () => store.size, sourceOk: () => sync.status().error === undefined },
+    { processMetrics: options.processMetrics !== false },
+  );
   const resolve = createResolver(
     store,
     {
@@ -102,12 +168,18 @@ export function buildApp(config: Config, log: Logger): App {
   // The fast path's cache of encoded local answers, kept exact by the store's change events.
   const cache = new ResponseCache(RESPONSE_CACHE_ENTRIES);
   store.onChange((change) => cache.invalidate(invalidationKeys(change)));
-  const handler = createHandler({
-    resolve,
-    log: log.child({ module: 'server' }),
-    cache,
-    ...(queryLog ? { queryLog } : {}),
-  });
+  // Metrics wrap the handler rather than ride on queryLog: with a queryLog set, the handler
+  // decodes every cached query's name for the log entry, which costs more than the metrics do
+  // (measured in metrics.ts).
+  const handler = instrumentHandler(
+    createHandler({
+      resolve,
+      log: log.child({ module: 'server' }),
+      cache,
+      ...(queryLog ? { queryLog } : {}),
+    }),
+    metrics,
+  );
   const listeners: (UdpListener | TcpListener)[] = [];
   const tcpOptions = {
     idleTimeoutMs: config.tcp.idle_timeout_ms,
@@ -126,24 +198,117 @@ export function buildApp(config: Config, log: Logger): App {
     return port;
   }
 
+  async function bindDns(): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const port = await bindAll(config.dns_port);
+        log.info({ addresses: config.listen, port, records: store.size }, 'dns listening');
+        return port;
+      } catch (err) {
+        await Promise.all(listeners.splice(0).map((l) => l.close()));
+        // A kernel-chosen TCP port can be taken for UDP by someone else: pick again.
+        const retry = config.dns_port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!retry || attempt >= 10) throw err;
+      }
+    }
+  }
+
+  const { token, generated } = resolveToken(config.api.token);
+  let dnsBound = false;
+  let stopping = false;
+  const readiness = (): Readiness => {
+    const reasons: string[] = [];
+    if (stopping) reasons.push('shutting down');
+    if (!dnsBound) reasons.push('dns listeners are not bound');
+    const status = sync.status();
+    if (!status.started) reasons.push('records are not loaded yet');
+    if (status.error !== undefined) {
+      reasons.push(`source refused, serving the last good records: ${status.error.message}`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  };
+  const api = buildApi({
+    store,
+    writer: sync,
+    token,
+    log: log.child({ module: 'api' }),
+    readiness,
+    metrics,
+  });
+  const httpPort = options.httpPort ?? (config.http_port === 0 ? undefined : config.http_port);
+  const extraHttp: Server[] = [];
+
+  // One Fastify server on the first address; the others share its request handler (Fastify's own
+  // multi-address binding covers only "localhost"). ipv6Only lets "::" and "0.0.0.0" share a port.
+  async function bindHttp(port: number): Promise<number> {
+    const [first, ...rest] = config.listen as string[];
+    await api.listen({ host: first, port, ipv6Only: isIPv6(first as string) });
+    const bound = (api.server.address() as { port: number }).port;
+    for (const host of rest) {
+      const server = createServer(api.routing);
+      // The same timeouts as Fastify's own server.
+      server.keepAliveTimeout = api.server.keepAliveTimeout;
+      server.headersTimeout = api.server.headersTimeout;
+      server.requestTimeout = api.server.requestTimeout;
+      extraHttp.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port: bound, ipv6Only: isIPv6(host) }, () => {
+          server.off('error', reject);
+          server.on('error', (err) => log.error({ err, address: host }, 'http server error'));
+          resolve();
+        });
+      });
+    }
+    log.info({ addresses: config.listen, port: bound }, 'http listening');
+    return bound;
+  }
+
+  async function closeHttp(): Promise<void> {
+    const extra = extraHttp.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
+    await Promise.all([api.close(), ...extra]);
+  }
+
   return {
     store,
+    sync,
+    api,
+    metrics,
+    token,
+    tokenGenerated: generated,
     async start() {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const port = await bindAll(config.dns_port);
-          log.info({ addresses: config.listen, port, records: store.size }, 'dns listening');
-          return { port };
-        } catch (err) {
-          await Promise.all(listeners.splice(0).map((l) => l.close()));
-          // A kernel-chosen TCP port can be taken for UDP by someone else: pick again.
-          const retry = config.dns_port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-          if (!retry || attempt >= 10) throw err;
-        }
+      await sync.start();
+      try {
+        const port = await bindDns();
+        dnsBound = true;
+        return { port, httpPort: httpPort === undefined ? undefined : await bindHttp(httpPort) };
+      } catch (err) {
+        // Leave nothing behind: no listener, no watcher.
+        dnsBound = false;
+        await Promise.all([closeHttp(), ...listeners.splice(0).map((l) => l.close())]);
+        await sync.close();
+        throw err;
       }
     },
+    reload: (trigger) => sync.reload(trigger),
+    readiness,
     async stop() {
-      await Promise.all(listeners.splice(0).map((l) => l.close()));
+      stopping = true;
+      // HTTP first: its in-flight writes finish (persisted, then applied) before the queue closes.
+      await Promise.all([closeHttp(), ...listeners.splice(0).map((l) => l.close())]);
+      dnsBound = false;
+      await sync.close();
     },
   };
+}
+
+/** stringifyRecords renders records as a config text holding only them (the in-memory source). */
+function stringifyRecords(records: readonly RecordInput[]): string {
+  return stringify({ records: records.map((r) => ({ ...r, value: [...r.value] })) });
 }

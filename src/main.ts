@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Process entry: command line → config (validated before anything binds) → buildApp → start.
-// SIGTERM/SIGINT: stop accepting, finish what is in flight, exit 0. SIGHUP: reload records from
-// the config file.
+// SIGTERM/SIGINT: stop accepting (DNS and HTTP), finish what is in flight (answers, and API writes
+// being persisted), exit 0. SIGHUP: reload the records from the config file, exactly as a change of
+// the file or POST /api/v1/reload does (sources/sync.ts).
 import { buildApp, recordProblems } from './app.ts';
 import { parseCommandLine } from './config/cli.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
@@ -43,24 +44,34 @@ async function main(): Promise<number> {
       'backend.upstream.enabled is set, but forwarding is not implemented yet: names outside the data get REFUSED',
     );
   }
-  const app = buildApp(config, log);
+  const app = buildApp(config, log, { configPath: command.configPath, overrides: command.overrides });
+  if (app.tokenGenerated) {
+    // behavior.md §6: the API is never open. Logged once, at warn so the default level shows it.
+    log.warn(
+      { token: app.token },
+      'no api.token configured: generated this bearer token for /api/v1 (set api.token or JW238DNS_API_TOKEN to choose one)',
+    );
+  }
+  // Registered before start: a SIGHUP during start-up reloads (queued behind the first read)
+  // instead of ending the process, which is what SIGHUP does by default.
+  process.on('SIGHUP', () => {
+    app.reload('signal').then(
+      (summary) => log.info({ ...summary }, 'reloaded records on SIGHUP'),
+      (err: unknown) =>
+        log.error(
+          { error: (err as Error).message, line: (err as { line?: number }).line },
+          'reload on SIGHUP failed; serving the previous records',
+        ),
+    );
+  });
+
   try {
     await app.start();
   } catch (err) {
-    log.fatal({ err }, 'cannot bind the DNS listeners');
+    log.fatal({ err }, 'cannot bind the DNS or HTTP listeners');
     flush();
     return 1;
   }
-
-  process.on('SIGHUP', () => {
-    try {
-      const next = load(command.configPath, command.overrides);
-      const result = app.store.hotReload(next.records as RecordInput[]);
-      log.info({ ...result }, 'reloaded records on SIGHUP');
-    } catch (err) {
-      log.error({ err }, 'reload on SIGHUP failed; serving the previous records');
-    }
-  });
 
   return new Promise<number>((resolve) => {
     let stopping = false;

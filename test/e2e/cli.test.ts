@@ -140,7 +140,17 @@ describe('process lifecycle', () => {
   test('serves the config, reloads on SIGHUP, finishes in-flight answers on SIGTERM and exits 0', async () => {
     const port = await freePort();
     const path = writeConfig('live.yaml', ZONE);
-    const { child, output } = start(['--config', path, '--listen', '127.0.0.1', '--dns-port', String(port)]);
+    const httpPort = String(await freePort()); // never the default 8080, which may be taken
+    const { child, output } = start([
+      '--config',
+      path,
+      '--listen',
+      '127.0.0.1',
+      '--dns-port',
+      String(port),
+      '--http-port',
+      httpPort,
+    ]);
     try {
       await waitFor(() => output().stdout.includes('dns listening'), 'the server to listen');
       const before = await dig(port, 'www.example.com', 'A');
@@ -187,6 +197,8 @@ describe('process lifecycle', () => {
       '127.0.0.1',
       '--dns-port',
       String(port),
+      '--http-port',
+      String(await freePort()),
     ]);
     await waitFor(() => output().stdout.includes('dns listening'), 'the server to listen');
     child.kill('SIGINT');

@@ -1,4 +1,7 @@
 // Starts a real jw238dns app on 127.0.0.1 and a kernel-chosen port, for tests.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { parse } from 'yaml';
 import { type App, buildApp } from '../../src/app.ts';
@@ -6,11 +9,34 @@ import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
 
+/** TEST_TOKEN is the API bearer token of test servers that set none. */
+export const TEST_TOKEN = 'test-token';
+
+/** ServerOptions choose what a test server runs besides DNS. */
+export interface ServerOptions {
+  /**
+   * file writes the YAML to config.yaml in a new directory and makes that file the source of
+   * truth (watched, written back), as `jw238dns --config` does.
+   */
+  readonly file?: boolean;
+  /** http starts the HTTP API on a free port. */
+  readonly http?: boolean;
+  /** debounceMs is the file watch's debounce (50 ms unless given). */
+  readonly debounceMs?: number;
+}
+
 /** Running is a started app and the port its DNS listeners share. */
 export interface Running {
   readonly app: App;
   readonly port: number;
   readonly config: Config;
+  /** httpPort and url are set when the HTTP API was started. */
+  readonly httpPort: number | undefined;
+  readonly url: string;
+  /** token is the API bearer token. */
+  readonly token: string;
+  /** configPath is the config file when options.file was set. */
+  readonly configPath: string | undefined;
 }
 
 /**
@@ -21,12 +47,35 @@ export async function startServer(
   t: TestContext | undefined,
   yaml: string,
   log: Logger = silentLogger(),
+  options: ServerOptions = {},
 ): Promise<Running> {
   const raw = (parse(yaml) ?? {}) as Record<string, unknown>;
-  const validated = validateConfig({ listen: ['127.0.0.1'], dns_port: 1053, ...raw }, 'test');
-  const config = { ...validated, dns_port: 0 } as Config;
-  const app = buildApp(config, log);
-  const { port } = await app.start();
+  const validated = validateConfig(
+    { listen: ['127.0.0.1'], dns_port: 1053, api: { token: TEST_TOKEN }, ...raw },
+    'test',
+  );
+  // http_port 0 is off; options.http binds a free port instead.
+  const config = { ...validated, dns_port: 0, http_port: 0 } as Config;
+  let configPath: string | undefined;
+  if (options.file === true) {
+    configPath = join(mkdtempSync(join(tmpdir(), 'jw238dns-test-')), 'config.yaml');
+    writeFileSync(configPath, yaml);
+  }
+  const app = buildApp(config, log, {
+    ...(configPath === undefined ? {} : { configPath }),
+    ...(options.http === true ? { httpPort: 0 } : {}),
+    debounceMs: options.debounceMs ?? 50,
+    processMetrics: false,
+  });
+  const { port, httpPort } = await app.start();
   t?.after(() => app.stop());
-  return { app, port, config };
+  return {
+    app,
+    port,
+    config,
+    httpPort,
+    url: httpPort === undefined ? '' : `http://127.0.0.1:${httpPort}`,
+    token: app.token,
+    configPath,
+  };
 }
