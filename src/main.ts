@@ -39,11 +39,6 @@ async function main(): Promise<number> {
     throw err;
   }
   const { log, flush } = createLogger(config.log_level);
-  if (config.backend.upstream.enabled) {
-    log.warn(
-      'backend.upstream.enabled is set, but forwarding is not implemented yet: names outside the data get REFUSED',
-    );
-  }
   const app = buildApp(config, log, { configPath: command.configPath, overrides: command.overrides });
   if (app.tokenGenerated) {
     // behavior.md §6: the API is never open. Logged once, at warn so the default level shows it.
