@@ -14,7 +14,7 @@ import type { Logger } from './log.ts';
 import { createMetrics, instrumentHandler, type Metrics } from './metrics.ts';
 import { AnswerCache } from './resolve/cache.ts';
 import { invalidationKeys } from './resolve/dependencies.ts';
-import { Forwarder } from './resolve/forward.ts';
+import { Forwarder, type ForwardObserver } from './resolve/forward.ts';
 import { createRecursionPolicy } from './resolve/recursion.ts';
 import { createResolver, type Forwarding } from './resolve/resolve.ts';
 import { createHandler, type QueryLog } from './server/handle.ts';
@@ -104,6 +104,7 @@ const UPSTREAM_CACHE_ENTRIES = 10_000;
 export function buildForwarding(
   upstream: Config['backend']['upstream'],
   log: Logger,
+  observer?: ForwardObserver,
 ): Forwarding | undefined {
   if (!upstream.enabled) return undefined;
   return {
@@ -112,6 +113,7 @@ export function buildForwarding(
       timeoutMs: upstream.timeout_ms,
       log: log.child({ module: 'forward' }),
       cache: new AnswerCache(UPSTREAM_CACHE_ENTRIES),
+      ...(observer ? { observer } : {}),
     }),
     mayRecurse: createRecursionPolicy(upstream.allow.map(parseCidr)),
   };
@@ -146,7 +148,7 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
       resolveCnameChain: config.backend.resolve_cname_chain,
       maxCnameDepth: config.backend.max_cname_depth,
     },
-    buildForwarding(config.backend.upstream, log),
+    buildForwarding(config.backend.upstream, log, metrics.forward),
   );
   const queryLogger = log.child({ module: 'query' });
   const queryLog: QueryLog | undefined = config.query_log

@@ -21,6 +21,7 @@ import {
   Registry,
 } from 'prom-client';
 import { Rcode, RRType } from './dns/constants.ts';
+import type { ForwardObserver } from './resolve/forward.ts';
 
 /** QTYPE_LABELS are the qtype label values; any other type counts as OTHER. */
 export const QTYPE_LABELS = [
@@ -92,6 +93,8 @@ export interface Metrics {
   observePersistFailure(): void;
   /** observeApiRequest records one HTTP request by method, route pattern and status. */
   observeApiRequest(method: string, route: string, status: number, seconds: number): void;
+  /** forward receives the forwarder's exchanges, cache lookups and failures. */
+  readonly forward: ForwardObserver;
 }
 
 /** MetricsOptions configure createMetrics. */
@@ -223,6 +226,32 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
+  // Upstream forwarding (issue 5): the server label is bounded by backend.upstream.servers.
+  const upstreamExchanges = new Counter({
+    name: 'jw238dns_resolve_upstream_exchanges_total',
+    help: 'Exchanges with upstream servers, by server and outcome (answer, final, refused, timeout, error).',
+    labelNames: ['server', 'outcome'],
+    registers: [registry],
+  });
+  const upstreamDuration = new Histogram({
+    name: 'jw238dns_resolve_upstream_duration_seconds',
+    help: 'Time of one exchange with one upstream server, by server.',
+    labelNames: ['server'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const upstreamFailures = new Counter({
+    name: 'jw238dns_resolve_upstream_failures_total',
+    help: 'Forwarded queries answered SERVFAIL because no upstream server answered (or the outstanding cap was hit).',
+    registers: [registry],
+  });
+  const cacheLookups = new Counter({
+    name: 'jw238dns_resolve_cache_lookups_total',
+    help: 'Lookups in the cache of upstream answers, by result (hit or miss).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  upstreamFailures.inc(0);
   reloadFailures.inc({ trigger: 'watch' }, 0); // present from the start, so alerts can use rate()
   persistFailures.inc(0);
 
@@ -251,6 +280,18 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
     observeApiRequest(method, route, status, seconds) {
       apiRequests.inc({ method, route, status: String(status) });
       apiDuration.observe({ route }, seconds);
+    },
+    forward: {
+      exchange(server, outcome, ms) {
+        upstreamExchanges.inc({ server, outcome });
+        upstreamDuration.observe({ server }, ms / 1000);
+      },
+      cache(hit) {
+        cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+      },
+      failed() {
+        upstreamFailures.inc();
+      },
     },
   };
 }

@@ -224,3 +224,45 @@ describe('cache and concurrency', () => {
     assert.equal(slow.counts.udp, 1);
   });
 });
+
+describe('forwarding metrics', () => {
+  test('/metrics counts upstream exchanges by server and outcome, cache hits and total failures', async (t) => {
+    const silent = await startFakeUpstream(t, { kind: 'silent' });
+    const good = await startFakeUpstream(t, { kind: 'answer', records: A('192.0.2.9') });
+    const dead = await startFakeUpstream(t, { kind: 'silent' });
+    const { port, url } = await startServer(
+      t,
+      forwarding([`127.0.0.1:${silent.port}`, `127.0.0.1:${good.port}`]),
+      undefined,
+      { http: true },
+    );
+    await dig(port, 'k.example.net', 'A');
+    await dig(port, 'k.example.net', 'A');
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const sample = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+    assert.equal(
+      sample(
+        new RegExp(
+          `jw238dns_resolve_upstream_exchanges_total\\{server="127.0.0.1:${silent.port}",outcome="timeout"\\} (\\d+)`,
+        ),
+      ),
+      1,
+    );
+    assert.equal(
+      sample(
+        new RegExp(
+          `jw238dns_resolve_upstream_exchanges_total\\{server="127.0.0.1:${good.port}",outcome="answer"\\} (\\d+)`,
+        ),
+      ),
+      1,
+    );
+    assert.equal(sample(/jw238dns_resolve_cache_lookups_total\{result="hit"\} (\d+)/), 1);
+    assert.equal(sample(/jw238dns_resolve_cache_lookups_total\{result="miss"\} (\d+)/), 1);
+    assert.equal(sample(/jw238dns_resolve_upstream_failures_total (\d+)/), 0);
+
+    const failing = await startServer(t, forwarding([`127.0.0.1:${dead.port}`]), undefined, { http: true });
+    await dig(failing.port, 'l.example.net', 'A');
+    const after = await (await fetch(`${failing.url}/metrics`)).text();
+    assert.match(after, /jw238dns_resolve_upstream_failures_total 1/);
+  });
+});
