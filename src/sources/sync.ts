@@ -26,6 +26,7 @@ import type { ApplyResult } from '../store/events.ts';
 import { RecordError, type RRset } from '../store/record.ts';
 import type { Changes, Store } from '../store/store.ts';
 import { checkChanges } from './check.ts';
+import { RecordChunks } from './chunks.ts';
 import { Overlay, type RecordView } from './overlay.ts';
 import {
   PersistError,
@@ -73,8 +74,19 @@ export interface ReloadEvent {
 /**
  * Plan computes one write's change set from the records as they stand (the store, plus the writes
  * committed before it in the same batch); it throws (RecordError, or any error) to refuse.
+ * `document` is the source's parsed text as the batch has edited it so far, for writers that keep
+ * keys beside `records` (ACME's acme_challenges, src/acme/state.ts); it is parsed when first asked for.
  */
-export type Plan = (view: RecordView) => Changes;
+export type Plan = (view: RecordView, document: () => Document) => PlannedWrite;
+
+/**
+ * PlannedWrite is a plan's change set, plus `edit`, which changes the document beyond `records` in
+ * the same write-back. It runs once the change set has passed the store's checks; a write that
+ * only edits (no record changes) is written back too.
+ */
+export interface PlannedWrite extends Changes {
+  readonly edit?: (doc: Document) => void;
+}
 
 /** WriteResult is what one write did once persisted and applied. */
 export interface WriteResult {
@@ -112,11 +124,17 @@ export interface SyncOptions {
   readonly onPersistFailure?: () => void;
 }
 
-// The last text that was read or written and passed every check.
+// The last text that was read or written and passed every check. Its YAML document, needed only to
+// write back, is parsed when first needed (documentOf): a fast reload never builds it.
 interface Known {
   readonly revision: string;
   readonly text: string;
-  doc: Document;
+  doc?: Document;
+}
+
+function documentOf(known: Known): Document {
+  known.doc ??= parseDocumentText(known.text);
+  return known.doc;
 }
 
 /** RecordSync keeps a Store and a Source in step, both ways; see the top of this file. */
@@ -135,6 +153,8 @@ export class RecordSync {
   #started = false;
   #closed = false;
   readonly #pending: PendingWrite[] = [];
+  readonly #accepted = new Set<(text: string) => void>();
+  readonly #chunks = new RecordChunks();
   #flushQueued = false;
   #stopWatching: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -196,6 +216,27 @@ export class RecordSync {
       this.#flushQueued = true;
       void this.#enqueue(() => this.#flush());
     });
+  }
+
+  /**
+   * onAccepted calls listener with every source text the sync takes as the truth: read and applied
+   * (by either reload path), or written back. Returns the function that stops it.
+   */
+  onAccepted(listener: (text: string) => void): () => void {
+    this.#accepted.add(listener);
+    return () => {
+      this.#accepted.delete(listener);
+    };
+  }
+
+  #accept(text: string): void {
+    for (const listener of this.#accepted) {
+      try {
+        listener(text);
+      } catch (error) {
+        this.#log.error({ err: error }, 'a listener of accepted source texts failed');
+      }
+    }
   }
 
   /** close stops watching and waits for queued reads and writes to finish. */
@@ -260,6 +301,24 @@ export class RecordSync {
       if (this.#failure !== undefined && snapshot.revision === this.#failedRevision) return undefined;
     }
 
+    // Fast path: only the entries whose text changed are parsed and checked (sources/chunks.ts).
+    const fast = this.#chunks.changes(snapshot.text, this.#store);
+    if (fast !== undefined) {
+      let applied: ApplyResult | undefined;
+      try {
+        applied = this.#store.apply(fast.changes, { reload: true });
+      } catch (error) {
+        if (!(error instanceof RecordError)) throw error; // e.g. a CNAME clash: the full path says where
+      }
+      if (applied !== undefined) {
+        fast.accept(applied.version);
+        this.#known = { revision: snapshot.revision, text: snapshot.text };
+        this.#appliedHash = undefined;
+        this.#accept(snapshot.text);
+        return this.#reloaded(trigger, applied, started);
+      }
+    }
+
     let parsed: ReturnType<typeof parseSource>;
     try {
       parsed = parseSource(snapshot.text, {
@@ -284,9 +343,16 @@ export class RecordSync {
       );
     }
 
-    const recovered = this.#failure !== undefined;
     this.#known = { revision: snapshot.revision, text: snapshot.text, doc: parsed.doc };
     this.#appliedHash = parsed.hash;
+    this.#chunks.remember(snapshot.text, parsed.rrsets, result.version);
+    this.#accept(snapshot.text);
+    return this.#reloaded(trigger, result, started);
+  }
+
+  // After an accepted reload, by either path: clear the failure, report, log.
+  #reloaded(trigger: ReloadTrigger, result: ApplyResult, started: number): ReloadSummary {
+    const recovered = this.#failure !== undefined;
     this.#failure = undefined;
     this.#failedRevision = undefined;
     const summary: ReloadSummary = {
@@ -330,10 +396,16 @@ export class RecordSync {
     for (let attempt = 1; ; attempt++) {
       const known = await this.#current();
       const overlay = new Overlay(this.#store);
+      const document = () => documentOf(known);
+      let edited = false;
       const planned = plans.map((plan): Planned | { error: unknown } => {
         try {
-          const changes = plan(overlay);
+          const { edit, ...changes } = plan(overlay, document);
           checkChanges(overlay, changes);
+          if (edit !== undefined) {
+            edit(document());
+            edited = true;
+          }
           const deleted = (changes.deleted ?? []).map((k) => overlay.getRRset(k.name, k.type) as RRset);
           overlay.apply(changes);
           return { changes, deleted };
@@ -355,14 +427,15 @@ export class RecordSync {
                 },
               },
         );
-      if (isEmptyChangeSet(net)) return done(this.#store.version);
+      if (isEmptyChangeSet(net) && !edited) return done(this.#store.version);
 
       let written: SourceSnapshot;
       try {
-        editRecords(known.doc, net, this.#store.defaultTtl);
-        written = await this.#source.write(stringifyDocument(known.doc), known.revision);
+        const doc = documentOf(known);
+        editRecords(doc, net, this.#store.defaultTtl);
+        written = await this.#source.write(stringifyDocument(doc), known.revision);
       } catch (error) {
-        known.doc = parseDocumentText(known.text); // undo the edit: the document mirrors the source
+        known.doc = undefined; // undo the edit: parsed again from the text when next needed
         if (error instanceof SourceConflictError && attempt < MAX_WRITE_ATTEMPTS) {
           this.#log.info(
             { source: this.description, attempt },
@@ -391,7 +464,7 @@ export class RecordSync {
         // back as it was so that it keeps mirroring the store.
         await this.#source.write(known.text, written.revision).then(
           () => {
-            known.doc = parseDocumentText(known.text);
+            known.doc = undefined;
           },
           (undo: unknown) => {
             this.#log.error({ err: undo }, 'could not undo a write-back the store refused');
@@ -400,8 +473,13 @@ export class RecordSync {
         );
         throw error;
       }
-      this.#known = { revision: written.revision, text: written.text, doc: known.doc };
+      this.#known = {
+        revision: written.revision,
+        text: written.text,
+        ...(known.doc ? { doc: known.doc } : {}),
+      };
       this.#appliedHash = undefined;
+      this.#accept(written.text);
       return done(applied.version);
     }
   }
