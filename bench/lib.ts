@@ -34,7 +34,12 @@ export function syntheticZone(apex: string, hosts: number): BenchRecord[] {
       type: 'A',
       value: i % 4 === 0 ? [a, `172.16.${(i >> 8) & 255}.${i & 255}`] : [a],
     });
-    if (i % 2 === 0) records.push({ name: host, type: 'AAAA', value: [`2001:db8::${i.toString(16)}`] });
+    if (i % 2 === 0)
+      records.push({
+        name: host,
+        type: 'AAAA',
+        value: [`2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`],
+      });
     if (i % 5 === 0) records.push({ name: host, type: 'TXT', value: [`v=spf1 ip4:${a} -all`] });
     if (i % 10 === 0) records.push({ name: `www${i}.${apex}`, type: 'CNAME', value: [host] });
   }

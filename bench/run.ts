@@ -15,6 +15,8 @@ if (chosen.length === 0) {
 }
 for (const bench of chosen) {
   console.log(`\n=== bench/${bench}`);
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', `${dir}${bench}.ts`], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', `${dir}${bench}.ts`], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
