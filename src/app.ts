@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { stringify } from 'yaml';
+import { Acme, type AcmeOptions } from './acme/acme.ts';
 import { type Api, buildApi } from './api/app.ts';
 import { resolveToken } from './api/auth.ts';
 import type { Readiness } from './api/public.ts';
@@ -21,6 +22,7 @@ import { createHandler, type QueryLog } from './server/handle.ts';
 import { ResponseCache } from './server/response-cache.ts';
 import { listenTcp, type TcpListener } from './server/tcp.ts';
 import { listenUdp, type UdpListener } from './server/udp.ts';
+import { ConfigMapSource, type ConfigMapSourceOptions } from './sources/configmap.ts';
 import { FileSource } from './sources/file.ts';
 import { MemorySource } from './sources/memory.ts';
 import type { Source } from './sources/source.ts';
@@ -36,6 +38,8 @@ export interface App {
   /** api is the HTTP API (Fastify); tests inject() into it without start(). */
   readonly api: Api;
   readonly metrics: Metrics;
+  /** acme holds the ACME challenge handlers and listeners (webhook, HTTP-01), started with the app. */
+  readonly acme: Acme;
   /** token is the API's bearer token; tokenGenerated says none was configured (log it once). */
   readonly token: string;
   readonly tokenGenerated: boolean;
@@ -61,6 +65,8 @@ export interface AppOptions {
   readonly configPath?: string;
   /** source replaces the file source (tests). */
   readonly source?: Source;
+  /** configMap tunes the ConfigMap source used when config.kubernetes.configmap is set (tests). */
+  readonly configMap?: Omit<ConfigMapSourceOptions, 'log'>;
   /** overrides are the keys the command line set: they win over the file on every reload too. */
   readonly overrides?: CliOverrides;
   /** httpPort replaces http_port; 0 here binds a free port (in the config, 0 turns HTTP off). */
@@ -70,6 +76,8 @@ export interface AppOptions {
   readonly pollMs?: number;
   /** processMetrics adds prom-client's process and Node.js metrics (default true). */
   readonly processMetrics?: boolean;
+  /** acme sets the ACME clock and ports (tests). */
+  readonly acme?: AcmeOptions;
 }
 
 /**
@@ -123,20 +131,28 @@ export function buildForwarding(
 export function buildApp(config: Config, log: Logger, options: AppOptions = {}): App {
   const store = new Store({ defaultTtl: config.backend.default_ttl });
   store.hotReload(config.records as RecordInput[]);
+  // behavior.md §5: exactly one source per run; kubernetes.configmap, when set, wins over the file.
+  const configMap = config.kubernetes.configmap;
   const source =
     options.source ??
-    (options.configPath !== undefined
-      ? new FileSource(options.configPath, options.pollMs === undefined ? {} : { pollMs: options.pollMs })
-      : new MemorySource(stringifyRecords(config.records as RecordInput[])));
+    (configMap !== undefined
+      ? new ConfigMapSource(configMap, { ...options.configMap, log: log.child({ module: 'sources' }) })
+      : options.configPath !== undefined
+        ? new FileSource(options.configPath, options.pollMs === undefined ? {} : { pollMs: options.pollMs })
+        : new MemorySource(stringifyRecords(config.records as RecordInput[])));
   // The two refer to each other, each only once running: the sync reports reloads to the metrics,
   // the metrics read the sync's status when scraped.
   const sync = new RecordSync(source, store, {
     log: log.child({ module: 'sources' }),
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
     ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
-    onReload: (e) => metrics.observeReload(e.trigger, e.ok, e.durationMs),
+    onReload: (e) => {
+      if (e.ok) sourceLoaded = true;
+      metrics.observeReload(e.trigger, e.ok, e.durationMs);
+    },
     onPersistFailure: () => metrics.observePersistFailure(),
   });
+  const acme = new Acme(config.acme, sync, log.child({ module: 'acme' }), options.acme);
   const metrics = createMetrics(
     { rrsets: () => store.size, sourceOk: () => sync.status().error === undefined },
     { processMetrics: options.processMetrics !== false },
@@ -216,6 +232,8 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
   }
 
   const { token, generated } = resolveToken(config.api.token);
+  // sourceLoaded: the source's text has been applied at least once (see readiness).
+  let sourceLoaded = false;
   let dnsBound = false;
   let stopping = false;
   const readiness = (): Readiness => {
@@ -224,10 +242,16 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
     if (!dnsBound) reasons.push('dns listeners are not bound');
     const status = sync.status();
     if (!status.started) reasons.push('records are not loaded yet');
+    const notes: string[] = [];
     if (status.error !== undefined) {
-      reasons.push(`source refused, serving the last good records: ${status.error.message}`);
+      const reason = `source refused, serving the last good records: ${status.error.message}`;
+      // Every replica watches the same ConfigMap: turning unready when it is refused (or when the
+      // API server is away) would take all of them out of the Service at once, the opposite of
+      // serving the last good records (docs/kubernetes.md). Once its records are loaded, /ready
+      // stays 200 and lists the reason; the file source, one per server, keeps the 503.
+      (configMap !== undefined && sourceLoaded ? notes : reasons).push(reason);
     }
-    return { ready: reasons.length === 0, reasons };
+    return { ready: reasons.length === 0, reasons: [...reasons, ...notes] };
   };
   const api = buildApi({
     store,
@@ -236,6 +260,7 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
     log: log.child({ module: 'api' }),
     readiness,
     metrics,
+    challenges: acme.challenges,
   });
   const httpPort = options.httpPort ?? (config.http_port === 0 ? undefined : config.http_port);
   const extraHttp: Server[] = [];
@@ -282,18 +307,22 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
     sync,
     api,
     metrics,
+    acme,
     token,
     tokenGenerated: generated,
     async start() {
+      acme.prepare(); // a missing webhook certificate stops the start before anything binds
       await sync.start();
       try {
         const port = await bindDns();
         dnsBound = true;
-        return { port, httpPort: httpPort === undefined ? undefined : await bindHttp(httpPort) };
+        const boundHttp = httpPort === undefined ? undefined : await bindHttp(httpPort);
+        await acme.start(config.listen);
+        return { port, httpPort: boundHttp };
       } catch (err) {
         // Leave nothing behind: no listener, no watcher.
         dnsBound = false;
-        await Promise.all([closeHttp(), ...listeners.splice(0).map((l) => l.close())]);
+        await Promise.all([closeHttp(), acme.stop(), ...listeners.splice(0).map((l) => l.close())]);
         await sync.close();
         throw err;
       }
@@ -303,7 +332,7 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
     async stop() {
       stopping = true;
       // HTTP first: its in-flight writes finish (persisted, then applied) before the queue closes.
-      await Promise.all([closeHttp(), ...listeners.splice(0).map((l) => l.close())]);
+      await Promise.all([closeHttp(), acme.stop(), ...listeners.splice(0).map((l) => l.close())]);
       dnsBound = false;
       await sync.close();
     },

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { ACME_ERROR_CODES } from '../acme/errors.ts';
 import { silentLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 import { MemorySource } from '../sources/memory.ts';
@@ -602,5 +603,12 @@ describe('OpenAPI', () => {
 });
 
 test('the suite met every error code the API has', () => {
-  assert.deepEqual([...codesSeen].sort(), Object.keys(API_ERRORS).sort());
+  // The ACME codes need the ACME handlers: src/api/acme.test.ts meets them.
+  const acme = new Set<string>(ACME_ERROR_CODES);
+  assert.deepEqual(
+    [...codesSeen].sort(),
+    Object.keys(API_ERRORS)
+      .filter((c) => !acme.has(c))
+      .sort(),
+  );
 });

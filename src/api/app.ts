@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Challenges } from '../acme/challenges.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
+import { acmePublicRoutes, acmeRoutes } from './acme.ts';
 import { bearerAuth } from './auth.ts';
 import { type ErrorBody, errorHandler } from './errors.ts';
 import { type MetricsText, publicRoutes, type Readiness } from './public.ts';
@@ -32,6 +34,8 @@ export interface ApiDeps {
   readonly readiness: () => Readiness;
   readonly metrics: ApiMetrics;
   readonly bodyLimit?: number;
+  /** challenges are the ACME handlers; without them the ACME routes are not registered. */
+  readonly challenges?: Challenges;
 }
 
 // package.json sits one level above both src/ and dist/, and this file is one level deeper.
@@ -95,12 +99,15 @@ export function buildApi(deps: ApiDeps) {
   });
 
   void app.register(publicRoutes, { readiness: deps.readiness, metrics: deps.metrics });
+  const challenges = deps.challenges;
+  if (challenges !== undefined) void app.register(acmePublicRoutes, { challenges, log: deps.log });
 
   void app.register(
     async (v1) => {
       v1.addHook('onRequest', bearerAuth(deps.token));
       v1.setNotFoundHandler(notFound);
       await v1.register(recordRoutes, { store: deps.store, writer: deps.writer, log: deps.log });
+      if (challenges !== undefined) await v1.register(acmeRoutes, { challenges, log: deps.log });
       v1.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

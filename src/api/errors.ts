@@ -3,6 +3,7 @@
 // (behavior.md §6), plus `line` and `problems` when a source was refused. docs/errors.md lists the
 // same codes and statuses; errors.test.ts fails when the two drift apart.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AcmeError } from '../acme/errors.ts';
 import type { Logger } from '../log.ts';
 import { PersistError, SourceError } from '../sources/source.ts';
 import { RecordError } from '../store/record.ts';
@@ -14,9 +15,11 @@ export const API_ERRORS = {
   INVALID_RECORD_TYPE: 400,
   INVALID_TTL: 400,
   INVALID_VALUE: 400,
+  INVALID_CHALLENGE: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   RECORD_NOT_FOUND: 404,
+  ACME_CHALLENGE_NOT_FOUND: 404,
   RECORD_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -55,7 +58,7 @@ export function errorBody(error: unknown): { status: number; body: ErrorBody } {
     status: API_ERRORS[code],
     body: { error: message, code, ...extra },
   });
-  if (error instanceof ApiError) return reply(error.code, error.message);
+  if (error instanceof ApiError || error instanceof AcmeError) return reply(error.code, error.message);
   if (error instanceof RecordError) {
     // RELOAD_FAILED from the store is a change set naming one (name, type) twice: a bad request.
     return error.code === 'RELOAD_FAILED'

@@ -23,7 +23,10 @@ export interface PublicRouteOptions {
 
 const ReadyJson = Type.Object({
   ready: Type.Boolean(),
-  reasons: Type.Array(Type.String(), { description: 'Why the server is not ready; empty when it is.' }),
+  reasons: Type.Array(Type.String(), {
+    description:
+      'Why the server is not ready. When ready, empty, or (ConfigMap source) why the last good records are served.',
+  }),
 });
 
 /** publicRoutes registers /health, /ready and /metrics. */
@@ -49,7 +52,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox<PublicRouteOptions> = async
         tags: ['health'],
         summary: 'Readiness',
         description:
-          '200 once the records are loaded and the DNS listeners are bound; 503 before, while the source is refused, and while shutting down.',
+          '200 once the records are loaded and the DNS listeners are bound; 503 before, while the config file is refused, and while shutting down. A ConfigMap refused (or unreachable) after its records were loaded keeps 200 and is listed in reasons: every replica shares it.',
         security,
         response: { 200: ReadyJson, 503: ReadyJson },
       },

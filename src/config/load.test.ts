@@ -56,7 +56,23 @@ test('an empty file is a config with every default', () => {
           allow: [...DEFAULT_RECURSION_ALLOW],
         },
       },
+      kubernetes: {},
       records: [],
+      acme: {
+        challenge_ttl: '1h',
+        challenge_ttl_ms: 3_600_000,
+        http01_port: 0,
+        webhook: {
+          enabled: false,
+          port: 8443,
+          tls_cert_file: '/tls/tls.crt',
+          tls_key_file: '/tls/tls.key',
+          client_ca_file: '',
+          group_name: 'acme.jw238dns.io',
+          solver_name: 'jw238dns',
+        },
+      },
+      acme_challenges: { dns01: [], http01: [] },
     });
   }
 });

@@ -222,6 +222,7 @@ function crossKeyProblems(value: unknown): string[] {
   if (typeof dnsPort === 'number' && httpPort !== 0 && httpPort === dnsPort) {
     problems.push(`http_port: must differ from dns_port (${dnsPort}): both listen on TCP`);
   }
+  problems.push(...acmePortProblems(value));
   const upstream = isPlainObject(value.backend) ? value.backend.upstream : undefined;
   if (
     isPlainObject(upstream) &&
@@ -236,10 +237,32 @@ function crossKeyProblems(value: unknown): string[] {
   return problems;
 }
 
+// The ACME listeners are TCP too: each port must differ from dns_port, http_port and the other.
+function acmePortProblems(value: Record<string, unknown>): string[] {
+  const acme = isPlainObject(value.acme) ? value.acme : {};
+  const webhook = isPlainObject(acme.webhook) ? acme.webhook : {};
+  const taken: [string, unknown][] = [
+    ['dns_port', value.dns_port],
+    ['http_port', value.http_port === 0 ? undefined : value.http_port],
+  ];
+  const problems: string[] = [];
+  const check = (key: string, port: unknown): void => {
+    if (typeof port !== 'number' || port === 0) return;
+    const clash = taken.find(([, p]) => p === port);
+    if (clash !== undefined)
+      problems.push(`${key}: must differ from ${clash[0]} (${port}): both listen on TCP`);
+    taken.push([key, port]);
+  };
+  check('acme.http01_port', acme.http01_port);
+  if (webhook.enabled === true) check('acme.webhook.port', webhook.port ?? 8443);
+  return problems;
+}
+
 function resolveDurations(config: ConfigFile): Config {
   return {
     ...config,
     tcp: { ...config.tcp, idle_timeout_ms: parseDuration(config.tcp.idle_timeout) },
+    acme: { ...config.acme, challenge_ttl_ms: parseDuration(config.acme.challenge_ttl) },
     backend: {
       ...config.backend,
       upstream: { ...config.backend.upstream, timeout_ms: parseDuration(config.backend.upstream.timeout) },

@@ -246,6 +246,53 @@ const BackendSchema = Type.Object(
   { ...closed, default: {}, description: 'How answers are built.' },
 );
 
+// Kubernetes object names (RFC 1123, as the API server checks them): a namespace is a DNS label, a
+// ConfigMap name a DNS subdomain, a key letters, digits, '-', '_' and '.'.
+const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
+const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+
+const ConfigMapSchema = Type.Object(
+  {
+    namespace: checked(
+      Type.String({
+        default: '',
+        description:
+          "Namespace of the ConfigMap; empty means the server's own (the pod's namespace in a cluster, else the kubeconfig context's).",
+      }),
+      (text) =>
+        text === '' || DNS_LABEL.test(text)
+          ? undefined
+          : `"${text}" is not a namespace name (lower-case letters, digits and '-', at most 63)`,
+    ),
+    name: checked(Type.String({ description: 'Name of the ConfigMap.' }), (text) =>
+      DNS_SUBDOMAIN.test(text)
+        ? undefined
+        : `"${text}" is not a ConfigMap name (lower-case letters, digits, '-' and '.', at most 253)`,
+    ),
+    key: checked(
+      Type.String({
+        default: 'config.yaml',
+        description: 'Key of the ConfigMap that holds the config text.',
+      }),
+      (text) =>
+        CONFIGMAP_KEY.test(text)
+          ? undefined
+          : `"${text}" is not a ConfigMap key (letters, digits, '-', '_' and '.', at most 253)`,
+    ),
+  },
+  {
+    ...closed,
+    description:
+      'The ConfigMap key that holds the config text: when set, it is the source of truth instead of the config file (watched and written back through the API server).',
+  },
+);
+
+const KubernetesSchema = Type.Object(
+  { configmap: Type.Optional(ConfigMapSchema) },
+  { ...closed, default: {}, description: 'Kubernetes integration.' },
+);
+
 const RecordSchema = Type.Object(
   {
     name: Type.String({ description: 'Owner name, e.g. "www.example.com." (trailing dot optional).' }),
@@ -259,6 +306,118 @@ const RecordSchema = Type.Object(
     }),
   },
   { ...closed, description: 'One RRset: every record of one name and type.' },
+);
+
+// RFC 3339 date-time (§5.6), as the server writes expiry times: "2026-11-29T10:00:00.000Z".
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const Timestamp = checked(
+  Type.String({ description: 'An RFC 3339 time, such as "2026-11-29T10:00:00Z".' }),
+  (t) =>
+    RFC3339.test(t) && !Number.isNaN(Date.parse(t))
+      ? undefined
+      : `"${t}" is not an RFC 3339 time such as "2026-11-29T10:00:00Z"`,
+);
+
+// A Kubernetes API group is a DNS subdomain (RFC 1123) with at least one dot; a resource name is
+// a lower-case RFC 1123 label.
+const API_GROUP = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+const RESOURCE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const WebhookSchema = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'Serve the cert-manager DNS-01 webhook solver over HTTPS.',
+    }),
+    port: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 8443,
+      description:
+        'HTTPS port of the webhook, on every listen address; the Kubernetes API server proxies to it.',
+    }),
+    tls_cert_file: Type.String({
+      default: '/tls/tls.crt',
+      description: 'PEM serving certificate (with its chain) of the webhook; re-read when the file changes.',
+    }),
+    tls_key_file: Type.String({
+      default: '/tls/tls.key',
+      description: 'PEM private key of the serving certificate; re-read when the file changes.',
+    }),
+    client_ca_file: Type.String({
+      default: '',
+      description:
+        "PEM CA of the API server's front-proxy client certificate (requestheader-client-ca-file). " +
+        'When set, every request but the health checks must present a certificate it signed.',
+    }),
+    group_name: checked(
+      Type.String({
+        default: 'acme.jw238dns.io',
+        description: "API group of the solver: the issuer's webhook.groupName.",
+      }),
+      (t) => (API_GROUP.test(t) ? undefined : `"${t}" is not an API group such as "acme.example.com"`),
+    ),
+    solver_name: checked(
+      Type.String({
+        default: 'jw238dns',
+        description: "Resource name of the solver: the issuer's webhook.solverName.",
+      }),
+      (t) => (RESOURCE.test(t) ? undefined : `"${t}" is not a lower-case name such as "jw238dns"`),
+    ),
+  },
+  { ...closed, default: {}, description: 'cert-manager DNS-01 webhook solver.' },
+);
+
+const AcmeSchema = Type.Object(
+  {
+    challenge_ttl: Duration({
+      default: '1h',
+      min: '1s',
+      max: '168h',
+      description: 'DNS-01 values and HTTP-01 tokens expire this long after they were last set.',
+    }),
+    http01_port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 0,
+      description:
+        'Extra plain-HTTP listener that serves only /.well-known/acme-challenge/ (to sit behind port 80); 0 turns it off.',
+    }),
+    webhook: WebhookSchema,
+  },
+  { ...closed, default: {}, description: 'ACME challenges (DNS-01, HTTP-01) and the cert-manager webhook.' },
+);
+
+const AcmeChallengesSchema = Type.Object(
+  {
+    dns01: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ description: 'The challenge name, _acme-challenge.<domain>.' }),
+          value: Type.String({ description: 'The TXT value published in records.' }),
+          expires: Timestamp,
+        },
+        { ...closed, description: 'One DNS-01 value.' },
+      ),
+      { default: [], description: 'DNS-01 values published in records, with their expiry.' },
+    ),
+    http01: Type.Array(
+      Type.Object(
+        {
+          token: Type.String({ description: 'The token, the last segment of the challenge URL.' }),
+          key_authorization: Type.String({ description: 'The body served for the token.' }),
+          expires: Timestamp,
+        },
+        { ...closed, description: 'One HTTP-01 token.' },
+      ),
+      { default: [], description: 'HTTP-01 tokens served, with their key authorisations and expiry.' },
+    ),
+  },
+  {
+    ...closed,
+    default: {},
+    description: 'ACME challenges in progress: written by the server, removed when they expire.',
+  },
 );
 
 /** ConfigSchema describes the whole config file. Every key has a default, so `{}` is a valid config. */
@@ -293,10 +452,13 @@ export const ConfigSchema = Type.Object(
     tcp: TcpSchema,
     api: ApiSchema,
     backend: BackendSchema,
+    kubernetes: KubernetesSchema,
     records: Type.Array(RecordSchema, {
       default: [],
       description: 'The records served; checked record by record by the store when loaded.',
     }),
+    acme: AcmeSchema,
+    acme_challenges: AcmeChallengesSchema,
   },
   { ...closed, description: 'jw238dns configuration file.' },
 );
@@ -316,7 +478,8 @@ export type ConfigFile = Static<typeof ConfigSchema>;
  * `<key>_ms`, in milliseconds.
  */
 export type Config = DeepReadonly<
-  Omit<ConfigFile, 'tcp' | 'backend'> & {
+  Omit<ConfigFile, 'tcp' | 'backend' | 'acme'> & {
+    acme: ConfigFile['acme'] & { challenge_ttl_ms: number };
     tcp: ConfigFile['tcp'] & { idle_timeout_ms: number };
     backend: Omit<ConfigFile['backend'], 'upstream'> & {
       upstream: ConfigFile['backend']['upstream'] & { timeout_ms: number };
@@ -332,5 +495,9 @@ export type ApiConfig = Config['api'];
 export type BackendConfig = Config['backend'];
 /** UpstreamConfig is the `backend.upstream` slice of Config. */
 export type UpstreamConfig = Config['backend']['upstream'];
+/** AcmeConfig is the `acme` slice of Config. */
+export type AcmeConfig = Config['acme'];
+/** ConfigMapConfig is the `kubernetes.configmap` slice of Config, when set. */
+export type ConfigMapConfig = NonNullable<Config['kubernetes']['configmap']>;
 /** ConfigRecord is one entry of `records` as written in the config (shape checked only). */
 export type ConfigRecord = Config['records'][number];
