@@ -9,19 +9,10 @@ import { type Api, buildApi } from './api/app.ts';
 import { resolveToken } from './api/auth.ts';
 import type { Readiness } from './api/public.ts';
 import type { CliOverrides } from './config/load.ts';
-import { type Config, parseCidr, parseHostPort } from './config/schema.ts';
-import { typeName } from './dns/constants.ts';
+import type { Config } from './config/schema.ts';
+import { createDnsService, type DnsService } from './dns-service.ts';
 import type { Logger } from './log.ts';
-import { createMetrics, instrumentHandler, type Metrics } from './metrics.ts';
-import { AnswerCache } from './resolve/cache.ts';
-import { invalidationKeys } from './resolve/dependencies.ts';
-import { Forwarder, type ForwardObserver } from './resolve/forward.ts';
-import { createRecursionPolicy } from './resolve/recursion.ts';
-import { createResolver, type Forwarding } from './resolve/resolve.ts';
-import { createHandler, type QueryLog } from './server/handle.ts';
-import { ResponseCache } from './server/response-cache.ts';
-import { listenTcp, type TcpListener } from './server/tcp.ts';
-import { listenUdp, type UdpListener } from './server/udp.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { ConfigMapSource, type ConfigMapSourceOptions } from './sources/configmap.ts';
 import { FileSource } from './sources/file.ts';
 import { MemorySource } from './sources/memory.ts';
@@ -29,6 +20,7 @@ import type { Source } from './sources/source.ts';
 import { RecordSync, type ReloadSummary, type ReloadTrigger } from './sources/sync.ts';
 import { RecordError, type RecordInput, validateRecord } from './store/record.ts';
 import { Store } from './store/store.ts';
+import { createWorkerPool, type WorkerState } from './workers.ts';
 
 /** App is a built, not yet listening, server. */
 export interface App {
@@ -50,6 +42,8 @@ export interface App {
   start(): Promise<{ port: number; httpPort: number | undefined }>;
   /** reload re-reads the source and applies the differences (SIGHUP); throws SourceError if refused. */
   reload(trigger: ReloadTrigger): Promise<ReloadSummary>;
+  /** workers lists the DNS worker processes and the store version each has applied (none without `workers`). */
+  workers(): WorkerState[];
   /** readiness is what /ready says. */
   readiness(): Readiness;
   /** stop stops accepting, answers what is in flight (DNS and HTTP), finishes queued writes, stops watching. */
@@ -102,31 +96,6 @@ export function recordProblems(records: readonly RecordInput[], defaultTtl: numb
   return problems;
 }
 
-/** RESPONSE_CACHE_ENTRIES bounds the fast path's cache of encoded answers (a few hundred octets each). */
-const RESPONSE_CACHE_ENTRIES = 100_000;
-
-/** UPSTREAM_CACHE_ENTRIES bounds the cache of upstream answers (about 1–2 KiB each). */
-const UPSTREAM_CACHE_ENTRIES = 10_000;
-
-/** buildForwarding returns the forwarder and recursion policy when backend.upstream.enabled. */
-export function buildForwarding(
-  upstream: Config['backend']['upstream'],
-  log: Logger,
-  observer?: ForwardObserver,
-): Forwarding | undefined {
-  if (!upstream.enabled) return undefined;
-  return {
-    forwarder: new Forwarder({
-      servers: upstream.servers.map(parseHostPort),
-      timeoutMs: upstream.timeout_ms,
-      log: log.child({ module: 'forward' }),
-      cache: new AnswerCache(UPSTREAM_CACHE_ENTRIES),
-      ...(observer ? { observer } : {}),
-    }),
-    mayRecurse: createRecursionPolicy(upstream.allow.map(parseCidr)),
-  };
-}
-
 /** buildApp creates the store from config.records, the source sync, the DNS server and the HTTP API. */
 export function buildApp(config: Config, log: Logger, options: AppOptions = {}): App {
   const store = new Store({ defaultTtl: config.backend.default_ttl });
@@ -157,79 +126,10 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
     { rrsets: () => store.size, sourceOk: () => sync.status().error === undefined },
     { processMetrics: options.processMetrics !== false },
   );
-  const resolve = createResolver(
-    store,
-    {
-      returnSoaOnNxdomain: config.backend.return_soa_on_nxdomain,
-      resolveCnameChain: config.backend.resolve_cname_chain,
-      maxCnameDepth: config.backend.max_cname_depth,
-    },
-    buildForwarding(config.backend.upstream, log, metrics.forward),
-  );
-  const queryLogger = log.child({ module: 'query' });
-  const queryLog: QueryLog | undefined = config.query_log
-    ? (e) =>
-        queryLogger.info(
-          {
-            client: e.client.address,
-            transport: e.client.transport,
-            qname: e.qname,
-            qtype: typeName(e.qtype),
-            rcode: e.rcode,
-            tc: e.truncated,
-            size: e.size,
-            ms: Math.round(e.durationMs * 1000) / 1000,
-          },
-          'query',
-        )
-    : undefined;
-  // The fast path's cache of encoded local answers, kept exact by the store's change events.
-  const cache = new ResponseCache(RESPONSE_CACHE_ENTRIES);
-  store.onChange((change) => cache.invalidate(invalidationKeys(change)));
-  // Metrics wrap the handler rather than ride on queryLog: with a queryLog set, the handler
-  // decodes every cached query's name for the log entry, which costs more than the metrics do
-  // (measured in metrics.ts).
-  const handler = instrumentHandler(
-    createHandler({
-      resolve,
-      log: log.child({ module: 'server' }),
-      cache,
-      ...(queryLog ? { queryLog } : {}),
-    }),
-    metrics,
-  );
-  const listeners: (UdpListener | TcpListener)[] = [];
-  const tcpOptions = {
-    idleTimeoutMs: config.tcp.idle_timeout_ms,
-    maxConnections: config.tcp.max_connections,
-    maxQueriesPerConnection: config.tcp.max_queries_per_connection,
-  };
-
-  async function bindAll(port: number): Promise<number> {
-    for (const address of config.listen) {
-      // TCP first: with port 0 the kernel picks one, and UDP then takes the same number.
-      const tcp = await listenTcp(address, port, handler, tcpOptions, log);
-      listeners.push(tcp);
-      port = tcp.port;
-      listeners.push(await listenUdp(address, port, handler, log));
-    }
-    return port;
-  }
-
-  async function bindDns(): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const port = await bindAll(config.dns_port);
-        log.info({ addresses: config.listen, port, records: store.size }, 'dns listening');
-        return port;
-      } catch (err) {
-        await Promise.all(listeners.splice(0).map((l) => l.close()));
-        // A kernel-chosen TCP port can be taken for UDP by someone else: pick again.
-        const retry = config.dns_port === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-        if (!retry || attempt >= 10) throw err;
-      }
-    }
-  }
+  // DNS: in this process, or in `workers` processes fed with every change (src/workers.ts).
+  const pool =
+    config.workers > 1 ? createWorkerPool(config, store, log.child({ module: 'workers' })) : undefined;
+  const dns: DnsService = pool ?? createDnsService(config, store, log, metrics);
 
   const { token, generated } = resolveToken(config.api.token);
   // sourceLoaded: the source's text has been applied at least once (see readiness).
@@ -314,7 +214,7 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
       acme.prepare(); // a missing webhook certificate stops the start before anything binds
       await sync.start();
       try {
-        const port = await bindDns();
+        const port = await dns.start();
         dnsBound = true;
         const boundHttp = httpPort === undefined ? undefined : await bindHttp(httpPort);
         await acme.start(config.listen);
@@ -322,17 +222,18 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
       } catch (err) {
         // Leave nothing behind: no listener, no watcher.
         dnsBound = false;
-        await Promise.all([closeHttp(), acme.stop(), ...listeners.splice(0).map((l) => l.close())]);
+        await Promise.all([closeHttp(), acme.stop(), dns.stop()]);
         await sync.close();
         throw err;
       }
     },
     reload: (trigger) => sync.reload(trigger),
+    workers: () => pool?.workers() ?? [],
     readiness,
     async stop() {
       stopping = true;
       // HTTP first: its in-flight writes finish (persisted, then applied) before the queue closes.
-      await Promise.all([closeHttp(), acme.stop(), ...listeners.splice(0).map((l) => l.close())]);
+      await Promise.all([closeHttp(), acme.stop(), dns.stop()]);
       dnsBound = false;
       await sync.close();
     },

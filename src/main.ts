@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createLogger } from './log.ts';
 import type { RecordInput } from './store/record.ts';
+import { isDnsWorker, runDnsWorker } from './workers.ts';
 
 function load(path: string, overrides: Parameters<typeof loadConfig>[1]): Config {
   const config = loadConfig(path, overrides, process.env);
@@ -99,12 +100,15 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(
-      `jw238dns: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+// A DNS worker of a primary with `workers` > 1 is fed by the primary instead (src/workers.ts).
+if (isDnsWorker()) runDnsWorker();
+else
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(
+        `jw238dns: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exit(1);
+    },
+  );

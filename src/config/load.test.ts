@@ -36,6 +36,7 @@ test('an empty file is a config with every default', () => {
       log_level: 'info',
       listen: ['0.0.0.0', '::'],
       query_log: false,
+      workers: 1,
       tcp: {
         idle_timeout: '10s',
         idle_timeout_ms: 10_000,

@@ -449,6 +449,13 @@ export const ConfigSchema = Type.Object(
       default: false,
       description: 'Log every query (name, type, client, rcode, duration) at info level.',
     }),
+    workers: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description:
+        'DNS processes. Above 1, worker processes share the DNS sockets and each serves a copy of the records that the main process keeps current; the main process keeps the API and the source.',
+    }),
     tcp: TcpSchema,
     api: ApiSchema,
     backend: BackendSchema,

@@ -1,6 +1,7 @@
 // A TCP listener (RFC 7766): two-octet length framing, pipelined queries answered as they are
 // decided, an idle timeout, a cap on connections and on queries per connection. A slow or silent
 // client only ever holds its own connection.
+import cluster from 'node:cluster';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log.ts';
 import type { Handled, Handler } from './handle.ts';
@@ -47,7 +48,8 @@ export function listenTcp(
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: address, port, ipv6Only: isIPv6(address), exclusive: true }, () => {
+    // In a cluster worker the socket is the primary's, shared (exclusive false): see src/workers.ts.
+    server.listen({ host: address, port, ipv6Only: isIPv6(address), exclusive: !cluster.isWorker }, () => {
       server.off('error', reject);
       server.on('error', (err) => log.error({ err }, 'tcp server error'));
       const bound = server.address();

@@ -1,5 +1,6 @@
 // A UDP listener: one datagram in, at most one datagram out. The socket is composed, not
 // subclassed; the handler returns bytes and this file sends them.
+import cluster from 'node:cluster';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../log.ts';
@@ -76,7 +77,8 @@ export function listenUdp(
 
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ address, port, exclusive: true }, () => {
+    // In a cluster worker the socket is the primary's, shared (exclusive false): see src/workers.ts.
+    socket.bind({ address, port, exclusive: !cluster.isWorker }, () => {
       socket.off('error', reject);
       socket.on('error', (err) => log.error({ err }, 'udp socket error'));
       const bound = socket.address();
