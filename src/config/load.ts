@@ -7,6 +7,7 @@ import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
 import { parseDuration } from './duration.ts';
+import { parseYamlFast } from './fast-yaml.ts';
 import { type Config, type ConfigFile, ConfigSchema, type LogLevel } from './schema.ts';
 
 /** ConfigError is a config that cannot be used; problems holds one line per problem, each naming its key. */
@@ -85,6 +86,8 @@ export function validateConfig(raw: unknown, source = 'config'): Config {
 }
 
 function parseYaml(text: string, source: string): unknown {
+  const fast = parseYamlFast(text);
+  if (fast !== undefined) return fast.value;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

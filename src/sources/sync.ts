@@ -343,7 +343,7 @@ export class RecordSync {
       );
     }
 
-    this.#known = { revision: snapshot.revision, text: snapshot.text, doc: parsed.doc };
+    this.#known = { revision: snapshot.revision, text: snapshot.text };
     this.#appliedHash = parsed.hash;
     this.#chunks.remember(snapshot.text, parsed.rrsets, result.version);
     this.#accept(snapshot.text);

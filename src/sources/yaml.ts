@@ -14,6 +14,7 @@ import {
   type YAMLMap,
   YAMLSeq,
 } from 'yaml';
+import { parseYamlFast } from '../config/fast-yaml.ts';
 import { type CliOverrides, ConfigError, validateConfig } from '../config/load.ts';
 import type { RecordType } from '../dns/constants.ts';
 import type { Name } from '../dns/name.ts';
@@ -75,23 +76,37 @@ export function stringifyDocument(doc: Document): string {
  * name and type, a CNAME alone at its name).
  */
 export function parseSource(text: string, options: ParseOptions): ParsedSource {
-  const lines = new LineCounter();
-  const doc = parseDocumentText(text, lines);
-  const lineAt = (offset: number): number => lines.linePos(offset).line;
-  if (doc.errors.length > 0) {
-    throw new SourceError(
-      options.source,
-      doc.errors.map((e) => ({ message: e.message, line: lineAt(e.pos[0]) })),
-    );
-  }
+  // The YAML document (positions, comments) is built only when needed: for a problem's line, or
+  // to write back. Plain data comes from the fast parser when it can (config/fast-yaml.ts).
+  let parsed: { doc: Document; lineAt: (offset: number) => number } | undefined;
+  const full = () => {
+    if (parsed === undefined) {
+      const lines = new LineCounter();
+      parsed = { doc: parseDocumentText(text, lines), lineAt: (offset) => lines.linePos(offset).line };
+    }
+    return parsed;
+  };
   let raw: unknown;
-  try {
-    raw = doc.toJS() ?? {};
-  } catch (error) {
-    // toJS throws on alias bombs (more than maxAliasCount alias resolutions).
-    throw new SourceError(options.source, [{ message: (error as Error).message }], { cause: error });
+  const fast = parseYamlFast(text);
+  if (fast !== undefined) {
+    raw = fast.value;
+  } else {
+    const { doc, lineAt } = full();
+    if (doc.errors.length > 0) {
+      throw new SourceError(
+        options.source,
+        doc.errors.map((e) => ({ message: e.message, line: lineAt(e.pos[0]) })),
+      );
+    }
+    try {
+      raw = doc.toJS() ?? {};
+    } catch (error) {
+      // toJS throws on alias bombs (more than maxAliasCount alias resolutions).
+      throw new SourceError(options.source, [{ message: (error as Error).message }], { cause: error });
+    }
   }
-  const lineOf = (path: readonly (string | number)[]): number | undefined => nodeLine(doc, path, lineAt);
+  const lineOf = (path: readonly (string | number)[]): number | undefined =>
+    nodeLine(full().doc, path, full().lineAt);
 
   let records: readonly RecordInput[];
   try {
@@ -158,7 +173,13 @@ export function parseSource(text: string, options: ParseOptions): ParsedSource {
     rrsets.push(rrset);
   });
   if (problems.length > 0) throw new SourceError(options.source, problems);
-  return { doc, rrsets, hash: hashRRsets(rrsets) };
+  return {
+    get doc() {
+      return full().doc;
+    },
+    rrsets,
+    hash: hashRRsets(rrsets),
+  };
 }
 
 /** hashRRsets returns a digest of rrsets that ignores their order and the order of their values. */
