@@ -3,6 +3,7 @@
 // validation collecting every problem → derived values → deep-freeze.
 
 import { readFileSync } from 'node:fs';
+import { Compile } from 'typebox/compile';
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
@@ -135,7 +136,13 @@ function dropNulls(value: unknown): unknown {
 // everything, so lift the cap for this one synchronous call and put it back.
 const MAX_CONFIG_ERRORS = 1000;
 
+// The compiled schema answers "is it valid?" in ~0.1 s for a million records, where walking
+// Value.Errors takes ~10 s; the errors are listed only when there are some.
+let compiled: ReturnType<typeof Compile<typeof ConfigSchema>> | undefined;
+
 function schemaProblems(value: unknown): string[] {
+  compiled ??= Compile(ConfigSchema);
+  if (compiled.Check(value)) return [];
   const previous = Settings.Get().maxErrors;
   Settings.Set({ maxErrors: MAX_CONFIG_ERRORS });
   let errors: ReturnType<typeof Value.Errors>;
