@@ -4,10 +4,10 @@
 // like the same route on the API port (api/acme.ts): the key authorisation as text/plain, else a
 // JSON error body.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIPv6 } from 'node:net';
 import type { Logger } from '../log.ts';
 import type { Challenges } from './challenges.ts';
 import { WELL_KNOWN_PATH } from './http01.ts';
+import { closeAll, listenOnAll } from './listen.ts';
 
 /** Responder is a bound HTTP-01 listener. */
 export interface Responder {
@@ -62,31 +62,16 @@ export async function listenResponder(
   log: Logger,
 ): Promise<Responder> {
   const servers: Server[] = [];
-  const close = async (): Promise<void> => {
-    await Promise.all(
-      servers.splice(0).map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
-  };
+  const close = () => closeAll(servers);
   try {
-    for (const host of addresses) {
-      const server = createServer((req, res) => respond(challenges, req, res));
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port, ipv6Only: isIPv6(host) }, () => {
-          server.off('error', reject);
-          server.on('error', (err) => log.error({ err, address: host }, 'http-01 listener error'));
-          resolve();
-        });
-      });
-      port = (server.address() as { port: number }).port; // the other addresses take the same
-    }
+    port = await listenOnAll(
+      servers,
+      addresses,
+      port,
+      () => createServer((req, res) => respond(challenges, req, res)),
+      log,
+      'http-01 listener',
+    );
   } catch (error) {
     await close();
     throw error;

@@ -14,7 +14,6 @@
 // cert-manager renews it in place.
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { isIPv6 } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from '../log.ts';
@@ -23,6 +22,7 @@ import { RecordError } from '../store/record.ts';
 import type { Challenges } from './challenges.ts';
 import { challengeName, dns01Value, fqdn } from './dns01.ts';
 import { AcmeError } from './errors.ts';
+import { closeAll, listenOnAll } from './listen.ts';
 
 /** PAYLOAD_API_VERSION is the apiVersion of cert-manager's ChallengePayload. */
 export const PAYLOAD_API_VERSION = 'webhook.acme.cert-manager.io/v1alpha1';
@@ -343,31 +343,18 @@ export async function listenWebhook(
 
   const close = async (): Promise<void> => {
     clearInterval(timer);
-    await Promise.all(
-      servers.splice(0).map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
+    await closeAll(servers);
     await app.close();
   };
   try {
-    for (const host of addresses) {
-      const server = createServer(tls, app.routing);
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port, ipv6Only: isIPv6(host) }, () => {
-          server.off('error', reject);
-          server.on('error', (err) => log.error({ err, address: host }, 'webhook server error'));
-          resolve();
-        });
-      });
-      port = (server.address() as { port: number }).port; // the other addresses take the same
-    }
+    port = await listenOnAll(
+      servers,
+      addresses,
+      port,
+      () => createServer(tls, app.routing),
+      log,
+      'webhook server',
+    );
   } catch (error) {
     await close();
     throw error;
