@@ -128,7 +128,9 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
   );
   // DNS: in this process, or in `workers` processes fed with every change (src/workers.ts).
   const pool =
-    config.workers > 1 ? createWorkerPool(config, store, log.child({ module: 'workers' })) : undefined;
+    config.workers > 1
+      ? createWorkerPool(config, store, log.child({ module: 'workers' }), metrics)
+      : undefined;
   const dns: DnsService = pool ?? createDnsService(config, store, log, metrics);
 
   const { token, generated } = resolveToken(config.api.token);

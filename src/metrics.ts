@@ -95,6 +95,21 @@ export interface Metrics {
   observeApiRequest(method: string, route: string, status: number, seconds: number): void;
   /** forward receives the forwarder's exchanges, cache lookups and failures. */
   readonly forward: ForwardObserver;
+  /**
+   * takeQueries returns the query counters recorded since the last call and zeroes them: a DNS
+   * worker process sends them to the main process, which serves /metrics (src/workers.ts).
+   */
+  takeQueries(): QueryCounts;
+  /** addQueries adds counters taken in another process. */
+  addQueries(counts: QueryCounts): void;
+}
+
+/** QueryCounts are the per-query counters as plain arrays (they cross process boundaries). */
+export interface QueryCounts {
+  readonly queries: number[];
+  readonly buckets: number[];
+  readonly counts: number[];
+  readonly sums: number[];
 }
 
 /** MetricsOptions configure createMetrics. */
@@ -280,6 +295,24 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
     observeApiRequest(method, route, status, seconds) {
       apiRequests.inc({ method, route, status: String(status) });
       apiDuration.observe({ route }, seconds);
+    },
+    takeQueries() {
+      const taken = { queries: [...queries], buckets: [...buckets], counts: [...counts], sums: [...sums] };
+      queries.fill(0);
+      buckets.fill(0);
+      counts.fill(0);
+      sums.fill(0);
+      return taken;
+    },
+    addQueries(taken) {
+      const add = (into: Float64Array, from: readonly number[]) => {
+        if (from.length !== into.length) return; // another version's layout: ignore rather than misfile
+        for (let i = 0; i < into.length; i++) into[i]! += from[i] as number;
+      };
+      add(queries, taken.queries);
+      add(buckets, taken.buckets);
+      add(counts, taken.counts);
+      add(sums, taken.sums);
     },
     forward: {
       exchange(server, outcome, ms) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config/schema.ts';
 import { createDnsService, type DnsService } from './dns-service.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createMetrics, type Metrics, type QueryCounts } from './metrics.ts';
 import type { ChangeEvent } from './store/events.ts';
 import type { RRset } from './store/record.ts';
 import { Store } from './store/store.ts';
@@ -31,6 +32,7 @@ type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'listening'; readonly port: number }
   | { readonly kind: 'applied'; readonly version: number }
+  | { readonly kind: 'queries'; readonly counts: QueryCounts }
   | { readonly kind: 'failed'; readonly error: string };
 
 /** WorkerState is what the primary knows of one worker: its pid and the store version it has applied. */
@@ -44,6 +46,9 @@ export interface WorkerPool extends DnsService {
   /** workers lists the live workers and the primary's store version each has applied. */
   workers(): WorkerState[];
 }
+
+// How often a worker sends its query counters to the main process.
+const METRICS_INTERVAL_MS = 1000;
 
 // The worker runs this same program: main.ts, or main.js once compiled.
 const here = fileURLToPath(import.meta.url);
@@ -64,7 +69,7 @@ function workerExecArgv(): string[] {
 }
 
 /** createWorkerPool forks config.workers DNS processes that serve copies of store. */
-export function createWorkerPool(config: Config, store: Store, log: Logger): WorkerPool {
+export function createWorkerPool(config: Config, store: Store, log: Logger, metrics?: Metrics): WorkerPool {
   const live = new Map<Worker, { version: number }>();
   let stopping = false;
   let unsubscribe: (() => void) | undefined;
@@ -91,6 +96,8 @@ export function createWorkerPool(config: Config, store: Store, log: Logger): Wor
           // port asked), so with port 0 they all get the one the kernel chose for the first.
           port = message.port;
           resolve();
+        } else if (message.kind === 'queries') {
+          metrics?.addQueries(message.counts);
         } else if (message.kind === 'applied') {
           const state = live.get(worker);
           if (state) state.version = message.version;
@@ -174,7 +181,14 @@ export function runDnsWorker(): void {
         const log = logger.log.child({ worker: cluster.worker?.id });
         store = new Store({ defaultTtl: message.config.backend.default_ttl });
         store.apply({ added: message.rrsets });
-        dns = createDnsService(message.config, store, log);
+        // Queries are counted here and the counts sent to the main process, which serves /metrics.
+        const metrics = createMetrics({ rrsets: () => 0, sourceOk: () => true }, { processMetrics: false });
+        const timer = setInterval(
+          () => reply({ kind: 'queries', counts: metrics.takeQueries() }),
+          METRICS_INTERVAL_MS,
+        );
+        timer.unref();
+        dns = createDnsService(message.config, store, log, metrics);
         dns.start().then(
           (port) => reply({ kind: 'listening', port }),
           (err: unknown) => reply({ kind: 'failed', error: (err as Error).message }),

@@ -72,3 +72,28 @@ test('pipelined TCP queries are answered by the workers; stop() ends them', asyn
     assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} has exited`);
   }
 });
+
+test('queries answered by the workers are counted in the main process /metrics', async (t) => {
+  const { port, url } = await startServer(t, ZONE, undefined, { http: true });
+  await Promise.all(Array.from({ length: 30 }, (_, i) => query(port, 'www.example.com.', 'A', { id: i })));
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) => query(port, 'nope.example.com.', 'A', { id: i, tcp: true })),
+  );
+  const count = (text: string, re: RegExp) =>
+    [...text.matchAll(re)].reduce((sum, m) => sum + Number(m[1]), 0);
+  let text = '';
+  for (let i = 0; i < 100; i++) {
+    text = await (await fetch(`${url}/metrics`)).text();
+    if (count(text, /jw238dns_server_queries_total\{[^}]*\} (\d+)/g) >= 40) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(
+    count(text, /jw238dns_server_queries_total\{transport="udp",qtype="A",rcode="NOERROR"\} (\d+)/g),
+    30,
+  );
+  assert.equal(
+    count(text, /jw238dns_server_queries_total\{transport="tcp",qtype="A",rcode="NXDOMAIN"\} (\d+)/g),
+    10,
+  );
+  assert.match(text, /jw238dns_server_query_duration_seconds_count\{transport="udp"\} 30/);
+});
