@@ -18,7 +18,7 @@ import { FileSource } from './sources/file.ts';
 import { MemorySource } from './sources/memory.ts';
 import type { Source } from './sources/source.ts';
 import { RecordSync, type ReloadSummary, type ReloadTrigger } from './sources/sync.ts';
-import { RecordError, type RecordInput, validateRecord } from './store/record.ts';
+import { RecordError, type RecordInput, type RRset, validateRecord } from './store/record.ts';
 import { Store } from './store/store.ts';
 import { createWorkerPool, type WorkerState } from './workers.ts';
 
@@ -57,6 +57,12 @@ export interface AppOptions {
    * back (behavior.md §5). Without it (and without source) records live in memory only.
    */
   readonly configPath?: string;
+  /**
+   * seed is the config file's text and the RRsets its records gave, already validated: the store
+   * starts with them, and the source's first read finds them unchanged without parsing it all
+   * again (sources/chunks.ts), which for a million records saves most of the start-up.
+   */
+  readonly seed?: { readonly text: string; readonly rrsets: readonly RRset[] };
   /** source replaces the file source (tests). */
   readonly source?: Source;
   /** configMap tunes the ConfigMap source used when config.kubernetes.configmap is set (tests). */
@@ -79,27 +85,56 @@ export interface AppOptions {
  * record by its index (`records[3]: ...`), so a bad config reports all of them at once.
  */
 export function recordProblems(records: readonly RecordInput[], defaultTtl: number): string[] {
+  return validateRecords(records, defaultTtl).problems;
+}
+
+/**
+ * validateRecords validates every configured record once: the RRsets, in order, and one line per
+ * problem naming the record by its index, a name and type given twice, and a CNAME beside another
+ * type (RFC 1034 §3.6.2) included.
+ */
+export function validateRecords(
+  records: readonly RecordInput[],
+  defaultTtl: number,
+): { rrsets: RRset[]; problems: string[] } {
   const problems: string[] = [];
+  const rrsets: RRset[] = [];
   const seen = new Map<string, number>();
+  const cnames = new Map<string, number>(); // name → index of its CNAME, or of its first other type
   records.forEach((input, i) => {
     try {
       const rrset = validateRecord(input, defaultTtl);
       const key = `${rrset.name} ${rrset.type}`;
       const first = seen.get(key);
-      if (first !== undefined) problems.push(`records[${i}]: ${key} is already defined by records[${first}]`);
-      else seen.set(key, i);
+      if (first !== undefined) {
+        problems.push(`records[${i}]: ${key} is already defined by records[${first}]`);
+        return;
+      }
+      seen.set(key, i);
+      const other = cnames.get(rrset.name);
+      const hasCname = seen.has(`${rrset.name} CNAME`);
+      if (other !== undefined && (rrset.type === 'CNAME' || hasCname)) {
+        problems.push(
+          `records[${i}]: ${rrset.type} record ${rrset.name} cannot sit beside records[${other}]: a name with a CNAME holds no other type (RFC 1034 §3.6.2)`,
+        );
+        return;
+      }
+      cnames.set(rrset.name, i);
+      rrsets.push(rrset);
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
       problems.push(`records[${i}]: ${err.message}`);
     }
   });
-  return problems;
+  return { rrsets, problems };
 }
 
 /** buildApp creates the store from config.records, the source sync, the DNS server and the HTTP API. */
 export function buildApp(config: Config, log: Logger, options: AppOptions = {}): App {
   const store = new Store({ defaultTtl: config.backend.default_ttl });
-  store.hotReload(config.records as RecordInput[]);
+  // Records validated already (main's config check) are loaded as they are, not validated again.
+  if (options.seed) store.apply({ added: options.seed.rrsets });
+  else store.hotReload(config.records as RecordInput[]);
   // behavior.md §5: exactly one source per run; kubernetes.configmap, when set, wins over the file.
   const configMap = config.kubernetes.configmap;
   const source =
@@ -121,6 +156,7 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
     },
     onPersistFailure: () => metrics.observePersistFailure(),
   });
+  if (options.seed) sync.seed(options.seed.text, options.seed.rrsets, store.version);
   const acme = new Acme(config.acme, sync, log.child({ module: 'acme' }), options.acme);
   const metrics = createMetrics(
     { rrsets: () => store.size, sourceOk: () => sync.status().error === undefined },

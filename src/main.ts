@@ -3,19 +3,24 @@
 // SIGTERM/SIGINT: stop accepting (DNS and HTTP), finish what is in flight (answers, and API writes
 // being persisted), exit 0. SIGHUP: reload the records from the config file, exactly as a change of
 // the file or POST /api/v1/reload does (sources/sync.ts).
-import { buildApp, recordProblems } from './app.ts';
+import { buildApp, validateRecords } from './app.ts';
 import { parseCommandLine } from './config/cli.ts';
-import { ConfigError, loadConfig } from './config/load.ts';
+import { type CliOverrides, ConfigError, loadConfigText } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createLogger } from './log.ts';
-import type { RecordInput } from './store/record.ts';
+import type { RecordInput, RRset } from './store/record.ts';
 import { isDnsWorker, runDnsWorker } from './workers.ts';
 
-function load(path: string, overrides: Parameters<typeof loadConfig>[1]): Config {
-  const config = loadConfig(path, overrides, process.env);
-  const problems = recordProblems(config.records as RecordInput[], config.backend.default_ttl);
+// The config, its text and its records validated once: the store and the source sync start from
+// them without parsing or validating again (AppOptions.seed).
+function load(
+  path: string,
+  overrides: CliOverrides,
+): { config: Config; seed: { text: string; rrsets: RRset[] } } {
+  const { config, text } = loadConfigText(path, overrides, process.env);
+  const { rrsets, problems } = validateRecords(config.records as RecordInput[], config.backend.default_ttl);
   if (problems.length > 0) throw new ConfigError(problems, path);
-  return config;
+  return { config, seed: { text, rrsets } };
 }
 
 async function main(): Promise<number> {
@@ -30,8 +35,9 @@ async function main(): Promise<number> {
       return 2;
   }
   let config: Config;
+  let seed: { text: string; rrsets: RRset[] };
   try {
-    config = load(command.configPath, command.overrides);
+    ({ config, seed } = load(command.configPath, command.overrides));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`jw238dns: ${err.message}\n`);
@@ -40,7 +46,7 @@ async function main(): Promise<number> {
     throw err;
   }
   const { log, flush } = createLogger(config.log_level);
-  const app = buildApp(config, log, { configPath: command.configPath, overrides: command.overrides });
+  const app = buildApp(config, log, { configPath: command.configPath, overrides: command.overrides, seed });
   if (app.tokenGenerated) {
     // behavior.md §6: the API is never open. Logged once, at warn so the default level shows it.
     log.warn(

@@ -40,6 +40,15 @@ export const API_TOKEN_ENV = 'JW238DNS_API_TOKEN';
  * the path when the file cannot be read.
  */
 export function loadConfig(path: string, overrides: CliOverrides, env: NodeJS.ProcessEnv): Config {
+  return loadConfigText(path, overrides, env).config;
+}
+
+/** loadConfigText is loadConfig that also returns the text it read and validated. */
+export function loadConfigText(
+  path: string,
+  overrides: CliOverrides,
+  env: NodeJS.ProcessEnv,
+): { config: Config; text: string } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -63,7 +72,7 @@ export function loadConfig(path: string, overrides: CliOverrides, env: NodeJS.Pr
       if (value !== undefined) raw[key] = Array.isArray(value) ? [...value] : value;
     }
   }
-  return validateConfig(raw, path);
+  return { config: validateConfig(raw, path), text };
 }
 
 /**

@@ -167,6 +167,14 @@ export class RecordSync {
     this.#debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   }
 
+  /**
+   * seed tells the sync that store holds, at version, exactly the RRsets text gave (already
+   * validated), so the first read of the same text takes the fast path instead of a full parse.
+   */
+  seed(text: string, rrsets: readonly RRset[], version: number): void {
+    this.#chunks.remember(text, rrsets, version);
+  }
+
   /** description names the source. */
   get description(): string {
     return this.#source.description;

@@ -107,6 +107,11 @@ describe('command line', () => {
     ['bad listen address', 'listen: ["not-an-ip"]\n', [/listen\[0\]/]],
     ['default_ttl below 60', 'backend: { default_ttl: 10 }\n', [/backend\.default_ttl/]],
     [
+      'a CNAME beside another type',
+      'records:\n  - { name: www.example.com., type: A, value: [192.0.2.1] }\n  - { name: www.example.com., type: CNAME, value: [example.com.] }\n',
+      [/records\[1\]: CNAME record www\.example\.com\. cannot sit beside records\[0\]/],
+    ],
+    [
       'bad records, all reported',
       `records:
   - { name: "bad..name", type: A, value: [192.0.2.1] }
