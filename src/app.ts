@@ -18,7 +18,7 @@ import { FileSource } from './sources/file.ts';
 import { MemorySource } from './sources/memory.ts';
 import type { Source } from './sources/source.ts';
 import { RecordSync, type ReloadSummary, type ReloadTrigger } from './sources/sync.ts';
-import { RecordError, type RecordInput, type RRset, validateRecord } from './store/record.ts';
+import { checkRecordList, type RecordInput, type RRset } from './store/record.ts';
 import { Store } from './store/store.ts';
 import { createWorkerPool, type WorkerState } from './workers.ts';
 
@@ -89,44 +89,15 @@ export function recordProblems(records: readonly RecordInput[], defaultTtl: numb
 }
 
 /**
- * validateRecords validates every configured record once: the RRsets, in order, and one line per
- * problem naming the record by its index, a name and type given twice, and a CNAME beside another
- * type (RFC 1034 §3.6.2) included.
+ * validateRecords validates every configured record once (checkRecordList): the RRsets, in order,
+ * and one line per problem naming the record by its index.
  */
 export function validateRecords(
   records: readonly RecordInput[],
   defaultTtl: number,
 ): { rrsets: RRset[]; problems: string[] } {
-  const problems: string[] = [];
-  const rrsets: RRset[] = [];
-  const seen = new Map<string, number>();
-  const cnames = new Map<string, number>(); // name → index of its CNAME, or of its first other type
-  records.forEach((input, i) => {
-    try {
-      const rrset = validateRecord(input, defaultTtl);
-      const key = `${rrset.name} ${rrset.type}`;
-      const first = seen.get(key);
-      if (first !== undefined) {
-        problems.push(`records[${i}]: ${key} is already defined by records[${first}]`);
-        return;
-      }
-      seen.set(key, i);
-      const other = cnames.get(rrset.name);
-      const hasCname = seen.has(`${rrset.name} CNAME`);
-      if (other !== undefined && (rrset.type === 'CNAME' || hasCname)) {
-        problems.push(
-          `records[${i}]: ${rrset.type} record ${rrset.name} cannot sit beside records[${other}]: a name with a CNAME holds no other type (RFC 1034 §3.6.2)`,
-        );
-        return;
-      }
-      cnames.set(rrset.name, i);
-      rrsets.push(rrset);
-    } catch (err) {
-      if (!(err instanceof RecordError)) throw err;
-      problems.push(`records[${i}]: ${err.message}`);
-    }
-  });
-  return { rrsets, problems };
+  const { rrsets, problems } = checkRecordList(records, defaultTtl);
+  return { rrsets, problems: problems.map((p) => `records[${p.index}]: ${p.error.message}`) };
 }
 
 /** buildApp creates the store from config.records, the source sync, the DNS server and the HTTP API. */

@@ -104,18 +104,26 @@ export function nameToLabels(text: string): Uint8Array[] {
 
 const SPECIAL = new Set([0x2e, 0x3b, 0x5c, 0x28, 0x29, 0x22, 0x40, 0x24]); // . ; \ ( ) " @ $
 
+/**
+ * labelText returns the label in bytes[from, to) in presentation form, escaping as RFC 1035 §5.1
+ * requires: `\DDD` for octets outside printable ASCII, `\X` for the special characters.
+ */
+export function labelText(bytes: Uint8Array, from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) {
+    const c = bytes[i] as number;
+    if (c <= 0x20 || c >= 0x7f) out += `\\${c.toString().padStart(3, '0')}`;
+    else if (SPECIAL.has(c)) out += `\\${String.fromCharCode(c)}`;
+    else out += String.fromCharCode(c);
+  }
+  return out;
+}
+
 /** labelsToName writes wire labels in presentation form, escaping as RFC 1035 §5.1 requires. */
 export function labelsToName(labels: readonly Uint8Array[]): Name {
   if (labels.length === 0) return ROOT;
   let out = '';
-  for (const label of labels) {
-    for (const c of label) {
-      if (c <= 0x20 || c >= 0x7f) out += `\\${c.toString().padStart(3, '0')}`;
-      else if (SPECIAL.has(c)) out += `\\${String.fromCharCode(c)}`;
-      else out += String.fromCharCode(c);
-    }
-    out += '.';
-  }
+  for (const label of labels) out += `${labelText(label, 0, label.length)}.`;
   return out as Name;
 }
 

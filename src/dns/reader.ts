@@ -2,8 +2,7 @@
 // WireError, so hostile input ends in FORMERR or a drop, never a hang or a RangeError.
 import { MAX_NAME_OCTETS } from './constants.ts';
 import { WireError } from './errors.ts';
-
-const SPECIAL = new Set([0x2e, 0x3b, 0x5c, 0x28, 0x29, 0x22, 0x40, 0x24]); // . ; \ ( ) " @ $
+import { labelText } from './name.ts';
 
 /** Reader reads big-endian integers, octet strings and compressed names from a message. */
 export class Reader {
@@ -91,13 +90,7 @@ export class Reader {
       if (p + 1 + len > this.end) throw new WireError('truncated label', p);
       octets += len + 1;
       if (octets > MAX_NAME_OCTETS) throw new WireError('name longer than 255 octets', p);
-      for (let i = p + 1; i <= p + len; i++) {
-        const c = buf[i] as number;
-        if (c <= 0x20 || c >= 0x7f) out += `\\${c.toString().padStart(3, '0')}`;
-        else if (SPECIAL.has(c)) out += `\\${String.fromCharCode(c)}`;
-        else out += String.fromCharCode(c);
-      }
-      out += '.';
+      out += `${labelText(buf, p + 1, p + 1 + len)}.`;
       p += len + 1;
     }
     if (!jumped) this.pos = p;

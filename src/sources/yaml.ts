@@ -20,13 +20,13 @@ import type { RecordType } from '../dns/constants.ts';
 import type { Name } from '../dns/name.ts';
 import { canonicalValue } from '../dns/rdata.ts';
 import {
+  checkRecordList,
   RecordError,
   type RecordInput,
   type RecordKey,
   type RRset,
   recordKey,
   validateName,
-  validateRecord,
   validateType,
 } from '../store/record.ts';
 import { SourceError, type SourceProblem } from './source.ts';
@@ -126,52 +126,12 @@ export function parseSource(text: string, options: ParseOptions): ParsedSource {
     );
   }
 
-  const problems: SourceProblem[] = [];
-  const rrsets: RRset[] = [];
-  const first = new Map<string, number>();
-  const typesAt = new Map<Name, Map<RecordType, number>>();
-  records.forEach((input, i) => {
-    const at = (message: string): SourceProblem => ({
-      message: `records[${i}]: ${message}`,
-      line: lineOf(['records', i]),
-    });
-    let rrset: RRset;
-    try {
-      rrset = validateRecord(input, options.defaultTtl);
-    } catch (error) {
-      if (!(error instanceof RecordError)) throw error;
-      problems.push(at(error.message));
-      return;
-    }
-    const key = recordKey(rrset.name, rrset.type);
-    const earlier = first.get(key);
-    if (earlier !== undefined) {
-      problems.push(
-        at(
-          `${key} repeats records[${earlier}]: give one entry per name and type, with every value in its list`,
-        ),
-      );
-      return;
-    }
-    first.set(key, i);
-    // RFC 1034 §3.6.2, RFC 2181 §10.1: a name with a CNAME holds no other type.
-    let types = typesAt.get(rrset.name);
-    if (types === undefined) {
-      types = new Map();
-      typesAt.set(rrset.name, types);
-    }
-    const clash = [...types].find(([t]) => t === 'CNAME' || rrset.type === 'CNAME');
-    if (clash !== undefined) {
-      problems.push(
-        at(
-          `${rrset.type} record ${rrset.name} cannot sit beside the ${clash[0]} record of records[${clash[1]}]: a name with a CNAME holds no other type (RFC 1034 §3.6.2)`,
-        ),
-      );
-      return;
-    }
-    types.set(rrset.type, i);
-    rrsets.push(rrset);
-  });
+  const checked = checkRecordList(records, options.defaultTtl);
+  const rrsets = checked.rrsets;
+  const problems: SourceProblem[] = checked.problems.map(({ index, error }) => ({
+    message: `records[${index}]: ${error.message}`,
+    line: lineOf(['records', index]),
+  }));
   if (problems.length > 0) throw new SourceError(options.source, problems);
   return {
     get doc() {

@@ -268,3 +268,57 @@ export function sortRRsets(rrsets: RRset[]): RRset[] {
     return RRType[a.type] - RRType[b.type];
   });
 }
+
+/** RecordListProblem is one entry of a record list that cannot be stored, by its index. */
+export interface RecordListProblem {
+  readonly index: number;
+  readonly error: RecordError;
+}
+
+/**
+ * checkRecordList validates a whole list of records (a config file's `records`) in one pass: each
+ * entry (validateRecord), each (name, type) given once (RELOAD_FAILED: one entry per name and
+ * type, every value in its list), and a CNAME alone at its name (INVALID_VALUE; RFC 1034 §3.6.2,
+ * RFC 2181 §10.1). It returns the RRsets of the entries that passed, in order, and every problem.
+ */
+export function checkRecordList(
+  inputs: readonly RecordInput[],
+  defaultTtl: number,
+): { rrsets: RRset[]; problems: RecordListProblem[] } {
+  const rrsets: RRset[] = [];
+  const problems: RecordListProblem[] = [];
+  const first = new Map<string, number>();
+  const typesAt = new Map<Name, Map<RecordType, number>>();
+  inputs.forEach((input, index) => {
+    let rrset: RRset;
+    try {
+      rrset = validateRecord(input, defaultTtl);
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      problems.push({ index, error });
+      return;
+    }
+    const what = `${rrset.type} record ${rrset.name}`;
+    const earlier = first.get(recordKey(rrset.name, rrset.type));
+    if (earlier !== undefined) {
+      const message = `${what} repeats records[${earlier}]: give one entry per name and type, with every value in its list`;
+      problems.push({ index, error: new RecordError('RELOAD_FAILED', message) });
+      return;
+    }
+    first.set(recordKey(rrset.name, rrset.type), index);
+    let types = typesAt.get(rrset.name);
+    if (types === undefined) {
+      types = new Map();
+      typesAt.set(rrset.name, types);
+    }
+    const clash = [...types].find(([t]) => t === 'CNAME' || rrset.type === 'CNAME');
+    if (clash !== undefined) {
+      const message = `${what} cannot sit beside the ${clash[0]} record of records[${clash[1]}]: a name with a CNAME holds no other type (RFC 1034 §3.6.2)`;
+      problems.push({ index, error: new RecordError('INVALID_VALUE', message) });
+      return;
+    }
+    types.set(rrset.type, index);
+    rrsets.push(rrset);
+  });
+  return { rrsets, problems };
+}

@@ -12,6 +12,7 @@ import { diff, isEmptyChangeSet } from './changes.ts';
 import type { ApplyResult, ChangeEvent, ChangeKind, ChangeListener, RRsetUpdate } from './events.ts';
 import {
   type ChangeList,
+  checkRecordList,
   MAX_TTL,
   MIN_TTL,
   RecordError,
@@ -218,8 +219,9 @@ export class Store {
    * is RELOAD_FAILED (give one entry with every value); on error nothing changes.
    */
   hotReload(inputs: readonly RecordInput[]): ApplyResult {
-    const desired = inputs.map((input, i) => validateAt(input, this.#defaultTtl, 'records', i));
-    checkCnameAlone(desired);
+    const { rrsets: desired, problems } = checkRecordList(inputs, this.#defaultTtl);
+    const problem = problems[0];
+    if (problem !== undefined) throw problem.error.at('records', problem.index);
     const changes = diff(this.all(), desired);
     return this.#apply(changes.added, changes.updated, changes.deleted, { batch: true, reload: true });
   }
@@ -491,26 +493,6 @@ function cnameConflict(rrset: RRset, other: string): RecordError {
     `${rrset.type} record ${rrset.name} cannot sit beside ${other} at ${rrset.name}: ` +
       'a name with a CNAME holds no other type (RFC 1034 §3.6.2, RFC 2181 §10.1)',
   );
-}
-
-/** checkCnameAlone applies the CNAME rule to a whole desired state, naming the later entry of a clash. */
-function checkCnameAlone(desired: readonly RRset[]): void {
-  const seen = new Map<Name, Map<RecordType, number>>();
-  desired.forEach((rrset, i) => {
-    let types = seen.get(rrset.name);
-    if (types === undefined) {
-      types = new Map();
-      seen.set(rrset.name, types);
-    }
-    const clash = [...types].filter(([t]) => t !== rrset.type && (t === 'CNAME' || rrset.type === 'CNAME'));
-    if (clash.length > 0) {
-      throw cnameConflict(rrset, clash.map(([t, j]) => `the ${t} record of records[${j}]`).join(', ')).at(
-        'records',
-        i,
-      );
-    }
-    if (!types.has(rrset.type)) types.set(rrset.type, i);
-  });
 }
 
 function kindOf(added: readonly RRset[], updated: readonly RRset[], deleted: readonly RRset[]): ChangeKind {

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { dig } from '../helpers/dig.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const NOBODY = 65534;
@@ -22,14 +22,6 @@ records:
     type: A
     value: [192.0.2.10]
 `;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 interface Proc {
   child: ChildProcess;

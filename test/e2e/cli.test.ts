@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -11,6 +10,7 @@ import { RRType } from '../../src/dns/constants.ts';
 import { decodeMessage, encodeQuery } from '../../src/dns/message.ts';
 import { tcpExchange } from '../helpers/client.ts';
 import { dig } from '../helpers/dig.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'jw238dns-cli-'));
@@ -50,15 +50,6 @@ async function run(args: string[]): Promise<Exit> {
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
   return { code, ...output() };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
@@ -109,7 +100,7 @@ describe('command line', () => {
     [
       'a CNAME beside another type',
       'records:\n  - { name: www.example.com., type: A, value: [192.0.2.1] }\n  - { name: www.example.com., type: CNAME, value: [example.com.] }\n',
-      [/records\[1\]: CNAME record www\.example\.com\. cannot sit beside records\[0\]/],
+      [/records\[1\]: CNAME record www\.example\.com\. cannot sit beside the A record of records\[0\]/],
     ],
     [
       'bad records, all reported',

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { dig } from '../helpers/dig.ts';
 import { FakeKube, type PolicyRule } from '../helpers/fake-kube.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const NS = 'replicas';
@@ -49,14 +49,6 @@ interface Replica {
 let fake: FakeKube;
 let dir: string;
 const replicas: Replica[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 // Bounded waits, not timing assertions: generous, for a loaded CI machine starting two processes.
 async function waitFor(check: () => Promise<boolean> | boolean, what: string, output = ''): Promise<void> {
