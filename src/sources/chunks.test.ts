@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { splitRecords } from '../config/records-text.ts';
 import type { RRset } from '../store/record.ts';
 import { Store } from '../store/store.ts';
-import { RecordChunks, splitRecords } from './chunks.ts';
+import { RecordChunks } from './chunks.ts';
 import { parseSource } from './yaml.ts';
 
 describe('splitRecords', () => {
