@@ -188,3 +188,100 @@ test('instrumentHandler counts every answered query, synchronous or not, and no 
   assert.equal(value(text, 'jw238dns_server_query_duration_seconds_count{transport="udp"}'), 3);
   assert.equal(value(text, 'jw238dns_server_query_duration_seconds_count{transport="tcp"}'), 1);
 });
+
+// What a DNS worker sends the main process (src/workers.ts) crosses the IPC channel as JSON.
+const overIpc = <T>(delta: T): T => JSON.parse(JSON.stringify(delta)) as T;
+
+test('take hands over what was counted since the last take; add sums it into the main process', async () => {
+  const main = metrics();
+  const one = metrics();
+  const two = metrics();
+  main.observeApiRequest('GET', '/metrics', 200, 0.001);
+  for (let i = 0; i < 3; i++) one.observeQuery('udp', RRType.A, Rcode.NOERROR, 0.0002);
+  one.forward.exchange?.('127.0.0.1:5300', 'answer', 2);
+  one.forward.cache?.(false);
+  one.forward.cache?.(true);
+  two.observeQuery('tcp', RRType.AAAA, Rcode.SERVFAIL, 0.4);
+  two.forward.exchange?.('127.0.0.1:5300', 'timeout', 400);
+  two.forward.exchange?.('127.0.0.1:5301', 'answer', 7);
+  two.forward.cache?.(false);
+  two.forward.failed?.();
+  main.add(overIpc(one.take()!));
+  main.add(overIpc(two.take()!));
+
+  let text = await main.text();
+  const v = (series: string) => value(text, series);
+  assert.equal(v('jw238dns_server_queries_total{transport="udp",qtype="A",rcode="NOERROR"}'), 3);
+  assert.equal(v('jw238dns_server_queries_total{transport="tcp",qtype="AAAA",rcode="SERVFAIL"}'), 1);
+  assert.equal(v('jw238dns_server_query_duration_seconds_bucket{transport="udp",le="0.00025"}'), 3);
+  assert.equal(v('jw238dns_server_query_duration_seconds_bucket{transport="tcp",le="0.25"}'), 0);
+  assert.equal(v('jw238dns_server_query_duration_seconds_bucket{transport="tcp",le="0.5"}'), 1);
+  assert.equal(v('jw238dns_server_query_duration_seconds_count{transport="tcp"}'), 1);
+  assert.ok(Math.abs(v('jw238dns_server_query_duration_seconds_sum{transport="udp"}')! - 0.0006) < 1e-12);
+  const exchanges = (server: string, outcome: string) =>
+    v(`jw238dns_resolve_upstream_exchanges_total{server="${server}",outcome="${outcome}"}`);
+  assert.equal(exchanges('127.0.0.1:5300', 'answer'), 1);
+  assert.equal(exchanges('127.0.0.1:5300', 'timeout'), 1);
+  assert.equal(exchanges('127.0.0.1:5301', 'answer'), 1);
+  assert.equal(v('jw238dns_resolve_upstream_duration_seconds_count{server="127.0.0.1:5300"}'), 2);
+  assert.equal(v('jw238dns_resolve_upstream_duration_seconds_bucket{server="127.0.0.1:5300",le="0.005"}'), 1);
+  assert.equal(v('jw238dns_resolve_upstream_duration_seconds_bucket{server="127.0.0.1:5300",le="0.5"}'), 2);
+  assert.ok(
+    Math.abs(v('jw238dns_resolve_upstream_duration_seconds_sum{server="127.0.0.1:5300"}')! - 0.402) < 1e-12,
+  );
+  assert.equal(v('jw238dns_resolve_cache_lookups_total{result="miss"}'), 2);
+  assert.equal(v('jw238dns_resolve_cache_lookups_total{result="hit"}'), 1);
+  assert.equal(v('jw238dns_resolve_upstream_failures_total'), 1);
+  assert.equal(
+    v('jw238dns_api_requests_total{method="GET",route="/metrics",status="200"}'),
+    1,
+    'its own kept',
+  );
+
+  // A take zeroes what it took: the next one carries only what came after, never a count twice.
+  assert.equal(one.take(), undefined, 'nothing since the last take');
+  one.forward.cache?.(true);
+  const next = one.take()!;
+  assert.deepEqual(next, {
+    counters: { jw238dns_resolve_cache_lookups_total: [[['hit'], 1]] },
+    histograms: {},
+  });
+  main.add(overIpc(next));
+  text = await main.text();
+  assert.equal(v('jw238dns_resolve_cache_lookups_total{result="hit"}'), 2);
+  assert.equal(v('jw238dns_resolve_cache_lookups_total{result="miss"}'), 2);
+  assert.equal(v('jw238dns_server_queries_total{transport="udp",qtype="A",rcode="NOERROR"}'), 3);
+});
+
+test('what a take carries is bounded by the label sets, not by the number of queries', () => {
+  const series = (n: number) => {
+    const m = metrics();
+    for (let i = 0; i < n; i++) {
+      m.observeQuery(i % 3 === 0 ? 'tcp' : 'udp', i % 300, i % 24, (i % 5000) / 1000);
+      m.forward.exchange?.(`127.0.0.1:${5300 + (i % 2)}`, i % 7 === 0 ? 'timeout' : 'answer', i % 3000);
+      m.forward.cache?.(i % 2 === 0);
+    }
+    const delta = m.take()!;
+    return [...Object.values(delta.counters), ...Object.values(delta.histograms)].map((s) => s.length);
+  };
+  assert.deepEqual(series(200_000), series(20_000));
+});
+
+test('add leaves out what it cannot place rather than misfile it', async () => {
+  const m = metrics();
+  const before = await m.text();
+  m.add({
+    counters: {
+      jw238dns_no_such_total: [[['x'], 5]],
+      jw238dns_server_queries_total: [
+        [['udp', 'NOTATYPE', 'NOERROR'], 5],
+        [['udp', 'A'], 5],
+      ],
+      jw238dns_resolve_cache_lookups_total: [[['hit', 'extra'], 5]],
+    },
+    histograms: {
+      jw238dns_resolve_upstream_duration_seconds: [[['127.0.0.1:53'], [1, 2, 3], 1]],
+    },
+  });
+  assert.equal(await m.text(), before);
+});

@@ -11,10 +11,8 @@
 // per second under dnsperf). The query families are kept in arrays and turned into samples only
 // when /metrics is scraped.
 import {
-  Counter,
   collectDefaultMetrics,
   Gauge,
-  Histogram,
   type Metric,
   type MetricObjectWithValues,
   type MetricValue,
@@ -56,6 +54,9 @@ export const QUERY_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ] as const;
 
+// The buckets of the slower histograms (reloads, API requests, upstream exchanges), in seconds.
+const SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+
 // Type and rcode numbers → label index, by table lookup (types are 16 bits, rcodes 12 with EDNS).
 const QTYPE_SLOT = new Uint8Array(0x10000).fill(QTYPE_LABELS.length - 1);
 QTYPE_LABELS.forEach((label, i) => {
@@ -96,20 +97,36 @@ export interface Metrics {
   /** forward receives the forwarder's exchanges, cache lookups and failures. */
   readonly forward: ForwardObserver;
   /**
-   * takeQueries returns the query counters recorded since the last call and zeroes them: a DNS
-   * worker process sends them to the main process, which serves /metrics (src/workers.ts).
+   * take returns what every counter and histogram recorded since the last take, and zeroes them;
+   * undefined when nothing was. A DNS worker process sends it to the main process, which serves
+   * /metrics (src/workers.ts).
    */
-  takeQueries(): QueryCounts;
-  /** addQueries adds counters taken in another process. */
-  addQueries(counts: QueryCounts): void;
+  take(): MetricsDelta | undefined;
+  /** add adds what another process took: its counters to these counters, its buckets and sums to these. */
+  add(delta: MetricsDelta): void;
 }
 
-/** QueryCounts are the per-query counters as plain arrays (they cross process boundaries). */
-export interface QueryCounts {
-  readonly queries: number[];
-  readonly buckets: number[];
-  readonly counts: number[];
-  readonly sums: number[];
+/** LabelValues are a series' label values, in the order of its metric's label names. */
+export type LabelValues = readonly string[];
+
+/** CounterSeries is one counter series as it crosses processes: its label values and its count. */
+export type CounterSeries = readonly [labels: LabelValues, value: number];
+
+/**
+ * HistogramSeries is one histogram series as it crosses processes: its label values, the
+ * observations in each bucket (per bucket, not cumulative; one more than the bounds, the last for
+ * those above every bound) and their sum.
+ */
+export type HistogramSeries = readonly [labels: LabelValues, buckets: readonly number[], sum: number];
+
+/**
+ * MetricsDelta is what a process recorded since its last take, by metric name, in plain arrays
+ * (it crosses the IPC channel). Only series that changed are in it: its size is bounded by the
+ * label sets, whatever the number of queries.
+ */
+export interface MetricsDelta {
+  readonly counters: Readonly<Record<string, readonly CounterSeries[]>>;
+  readonly histograms: Readonly<Record<string, readonly HistogramSeries[]>>;
 }
 
 /** MetricsOptions configure createMetrics. */
@@ -118,76 +135,252 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
 }
 
+// The counters and histograms are kept by this file rather than by prom-client's classes, for the
+// DNS workers (src/workers.ts): a worker must read and zero its counts in one synchronous step,
+// while prom-client reads asynchronously (an increment may land between the read and the reset),
+// and the main process must add bucket counts and sums, which a prom-client Histogram cannot take.
+// The registry renders them at scrape time, like any other metric.
+
+/** Shared is a metric whose counts a worker hands over (take) and the main process adds up (add). */
+interface Shared<S> {
+  readonly name: string;
+  take(): S[];
+  add(series: readonly S[]): void;
+}
+
+/** Families are a registry and its shared counters and histograms, by name. */
+interface Families {
+  readonly registry: Registry;
+  readonly counters: Map<string, Shared<CounterSeries>>;
+  readonly histograms: Map<string, Shared<HistogramSeries>>;
+}
+
+type Sample = MetricValue<string> & { metricName?: string };
+
+function labelObject(names: readonly string[], values: LabelValues): Record<string, string> {
+  const labels: Record<string, string> = {};
+  names.forEach((name, i) => {
+    labels[name] = values[i] as string;
+  });
+  return labels;
+}
+
+/** CounterFamily is a counter with labels; a series appears at its first increment. */
+class CounterFamily implements Shared<CounterSeries> {
+  readonly name: string;
+  readonly #labelNames: readonly string[];
+  readonly #series = new Map<string, { readonly labels: LabelValues; value: number }>();
+
+  constructor(into: Families, name: string, help: string, labelNames: readonly string[] = []) {
+    this.name = name;
+    this.#labelNames = labelNames;
+    if (labelNames.length === 0) this.inc([], 0); // one series, there from the start (as prom-client's)
+    into.counters.set(name, this);
+    expose(into.registry, name, help, 'counter', () =>
+      [...this.#series.values()].map((s) => ({ value: s.value, labels: labelObject(labelNames, s.labels) })),
+    );
+  }
+
+  inc(labels: LabelValues, by = 1): void {
+    const key = labels.join('\0');
+    const series = this.#series.get(key);
+    if (series === undefined) this.#series.set(key, { labels: [...labels], value: by });
+    else series.value += by;
+  }
+
+  take(): CounterSeries[] {
+    const taken: CounterSeries[] = [];
+    for (const series of this.#series.values()) {
+      if (series.value === 0) continue;
+      taken.push([series.labels, series.value]);
+      series.value = 0;
+    }
+    return taken;
+  }
+
+  add(series: readonly CounterSeries[]): void {
+    // A series of another label layout (another version's worker) is left out rather than misfiled.
+    for (const [labels, value] of series)
+      if (labels.length === this.#labelNames.length) this.inc(labels, value);
+  }
+}
+
+/**
+ * SlotCounter is a counter over a fixed product of label sets, one slot per combination in a
+ * typed array that the DNS path increments by index; a slot at 0 is not rendered.
+ */
+class SlotCounter implements Shared<CounterSeries> {
+  readonly name: string;
+  readonly slots: Float64Array;
+  readonly #labelNames: readonly string[];
+  readonly #sets: readonly (readonly string[])[];
+
+  constructor(
+    into: Families,
+    name: string,
+    help: string,
+    labels: Readonly<Record<string, readonly string[]>>,
+  ) {
+    this.name = name;
+    this.#labelNames = Object.keys(labels);
+    this.#sets = Object.values(labels);
+    this.slots = new Float64Array(this.#sets.reduce((n, set) => n * set.length, 1));
+    into.counters.set(name, this);
+    expose(into.registry, name, help, 'counter', () => {
+      const samples: Sample[] = [];
+      this.slots.forEach((value, slot) => {
+        if (value !== 0) samples.push({ value, labels: labelObject(this.#labelNames, this.#labelsOf(slot)) });
+      });
+      return samples;
+    });
+  }
+
+  // The slot's label values: its index in mixed radix, the last label varying fastest.
+  #labelsOf(slot: number): string[] {
+    const labels: string[] = [];
+    for (let d = this.#sets.length - 1; d >= 0; d--) {
+      const set = this.#sets[d] as readonly string[];
+      labels[d] = set[slot % set.length] as string;
+      slot = Math.floor(slot / set.length);
+    }
+    return labels;
+  }
+
+  take(): CounterSeries[] {
+    const taken: CounterSeries[] = [];
+    this.slots.forEach((value, slot) => {
+      if (value !== 0) taken.push([this.#labelsOf(slot), value]);
+    });
+    this.slots.fill(0);
+    return taken;
+  }
+
+  add(series: readonly CounterSeries[]): void {
+    for (const [labels, value] of series) {
+      if (labels.length !== this.#sets.length) continue;
+      let slot = 0;
+      for (let d = 0; d < this.#sets.length && slot >= 0; d++) {
+        const set = this.#sets[d] as readonly string[];
+        const i = set.indexOf(labels[d] as string);
+        slot = i < 0 ? -1 : slot * set.length + i;
+      }
+      if (slot >= 0) this.slots[slot]! += value;
+    }
+  }
+}
+
+/** HistogramState is one histogram series: observations per bucket, the last above every bound, and their sum. */
+interface HistogramState {
+  readonly labels: LabelValues;
+  readonly counts: Float64Array;
+  sum: number;
+}
+
+/** HistogramFamily is a histogram with labels; a series appears when first observed or asked for. */
+class HistogramFamily implements Shared<HistogramSeries> {
+  readonly name: string;
+  readonly bounds: readonly number[];
+  readonly #labelNames: readonly string[];
+  readonly #series = new Map<string, HistogramState>();
+
+  constructor(
+    into: Families,
+    name: string,
+    help: string,
+    bounds: readonly number[],
+    labelNames: readonly string[] = [],
+  ) {
+    this.name = name;
+    this.bounds = bounds;
+    this.#labelNames = labelNames;
+    if (labelNames.length === 0) this.series([]);
+    into.histograms.set(name, this);
+    expose(into.registry, name, help, 'histogram', () => {
+      const samples: Sample[] = [];
+      for (const s of this.#series.values()) {
+        const labels = labelObject(labelNames, s.labels);
+        let cumulative = 0;
+        bounds.forEach((le, b) => {
+          cumulative += s.counts[b] as number;
+          samples.push({ metricName: `${name}_bucket`, value: cumulative, labels: { ...labels, le } });
+        });
+        const count = cumulative + (s.counts[bounds.length] as number);
+        samples.push({ metricName: `${name}_bucket`, value: count, labels: { ...labels, le: '+Inf' } });
+        samples.push({ metricName: `${name}_sum`, value: s.sum, labels });
+        samples.push({ metricName: `${name}_count`, value: count, labels });
+      }
+      return samples;
+    });
+  }
+
+  /** series returns one series, created empty: the DNS path keeps it and observes into it directly. */
+  series(labels: LabelValues): HistogramState {
+    const key = labels.join('\0');
+    let series = this.#series.get(key);
+    if (series === undefined) {
+      series = { labels: [...labels], counts: new Float64Array(this.bounds.length + 1), sum: 0 };
+      this.#series.set(key, series);
+    }
+    return series;
+  }
+
+  observe(labels: LabelValues, value: number): void {
+    observe(this.series(labels), this.bounds, value);
+  }
+
+  take(): HistogramSeries[] {
+    const taken: HistogramSeries[] = [];
+    for (const series of this.#series.values()) {
+      if (series.counts.every((n) => n === 0)) continue;
+      taken.push([series.labels, [...series.counts], series.sum]);
+      series.counts.fill(0);
+      series.sum = 0;
+    }
+    return taken;
+  }
+
+  add(series: readonly HistogramSeries[]): void {
+    for (const [labels, counts, sum] of series) {
+      if (labels.length !== this.#labelNames.length || counts.length !== this.bounds.length + 1) continue;
+      const into = this.series(labels);
+      counts.forEach((n, b) => {
+        into.counts[b]! += n;
+      });
+      into.sum += sum;
+    }
+  }
+}
+
+// One observation: the first bucket whose bound is at least value (a short scan), and the sum.
+function observe(series: HistogramState, bounds: readonly number[], value: number): void {
+  let b = 0;
+  while (b < bounds.length && value > (bounds[b] as number)) b++;
+  series.counts[b]! += 1;
+  series.sum += value;
+}
+
 /** createMetrics creates a registry of its own (never the global one) with every metric of the process. */
 export function createMetrics(sources: MetricsSources, options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const families: Families = { registry, counters: new Map(), histograms: new Map() };
 
   const nq = QTYPE_LABELS.length;
   const nr = RCODE_LABELS.length;
-  const nb = QUERY_BUCKETS.length;
-  const queries = new Float64Array(TRANSPORTS.length * nq * nr);
-  const buckets = new Float64Array(TRANSPORTS.length * nb); // per bucket, not cumulative
-  const counts = new Float64Array(TRANSPORTS.length);
-  const sums = new Float64Array(TRANSPORTS.length);
-
-  register(
-    registry,
+  const queries = new SlotCounter(
+    families,
     'jw238dns_server_queries_total',
     'Queries answered, by transport, qtype and rcode.',
-    'counter',
-    () => {
-      const values: MetricValue<string>[] = [];
-      for (let t = 0; t < TRANSPORTS.length; t++) {
-        for (let q = 0; q < nq; q++) {
-          for (let r = 0; r < nr; r++) {
-            const value = queries[(t * nq + q) * nr + r] as number;
-            if (value === 0) continue;
-            values.push({
-              value,
-              labels: {
-                transport: TRANSPORTS[t] as string,
-                qtype: QTYPE_LABELS[q] as string,
-                rcode: RCODE_LABELS[r] as string,
-              },
-            });
-          }
-        }
-      }
-      return values;
-    },
-  );
-
-  register(
-    registry,
+    { transport: TRANSPORTS, qtype: QTYPE_LABELS, rcode: RCODE_LABELS },
+  ).slots;
+  const queryDuration = new HistogramFamily(
+    families,
     'jw238dns_server_query_duration_seconds',
     'Time from a query read to its answer handed to the socket, by transport.',
-    'histogram',
-    () => {
-      const values: (MetricValue<string> & { metricName: string })[] = [];
-      const name = 'jw238dns_server_query_duration_seconds';
-      for (let t = 0; t < TRANSPORTS.length; t++) {
-        const transport = TRANSPORTS[t] as string;
-        let cumulative = 0;
-        for (let b = 0; b < nb; b++) {
-          cumulative += buckets[t * nb + b] as number;
-          values.push({
-            metricName: `${name}_bucket`,
-            value: cumulative,
-            labels: { transport, le: QUERY_BUCKETS[b] as number },
-          });
-        }
-        values.push({
-          metricName: `${name}_bucket`,
-          value: counts[t] as number,
-          labels: { transport, le: '+Inf' },
-        });
-        values.push({ metricName: `${name}_sum`, value: sums[t] as number, labels: { transport } });
-        values.push({ metricName: `${name}_count`, value: counts[t] as number, labels: { transport } });
-      }
-      return values;
-    },
+    QUERY_BUCKETS,
+    ['transport'],
   );
+  const durations = TRANSPORTS.map((t) => queryDuration.series([t]));
 
   new Gauge({
     name: 'jw238dns_store_rrsets',
@@ -205,70 +398,68 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
       this.set(sources.sourceOk() ? 1 : 0);
     },
   });
-  const reloads = new Counter({
-    name: 'jw238dns_sources_reloads_total',
-    help: 'Reloads of the source that read new text, by trigger (start, watch, signal, api, conflict).',
-    labelNames: ['trigger'],
-    registers: [registry],
-  });
-  const reloadFailures = new Counter({
-    name: 'jw238dns_sources_reload_failures_total',
-    help: 'Reloads whose text was refused (the last good records kept serving), by trigger.',
-    labelNames: ['trigger'],
-    registers: [registry],
-  });
-  const reloadDuration = new Histogram({
-    name: 'jw238dns_sources_reload_duration_seconds',
-    help: 'Time to read, check and apply the source.',
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    registers: [registry],
-  });
-  const persistFailures = new Counter({
-    name: 'jw238dns_sources_persist_failures_total',
-    help: 'Writes that could not be persisted to the source (answered PERSIST_FAILED, not applied).',
-    registers: [registry],
-  });
-  const apiRequests = new Counter({
-    name: 'jw238dns_api_requests_total',
-    help: 'HTTP requests, by method, route pattern and status code.',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-  });
-  const apiDuration = new Histogram({
-    name: 'jw238dns_api_request_duration_seconds',
-    help: 'HTTP request duration, by route pattern.',
-    labelNames: ['route'],
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    registers: [registry],
-  });
+  const reloads = new CounterFamily(
+    families,
+    'jw238dns_sources_reloads_total',
+    'Reloads of the source that read new text, by trigger (start, watch, signal, api, conflict).',
+    ['trigger'],
+  );
+  const reloadFailures = new CounterFamily(
+    families,
+    'jw238dns_sources_reload_failures_total',
+    'Reloads whose text was refused (the last good records kept serving), by trigger.',
+    ['trigger'],
+  );
+  const reloadDuration = new HistogramFamily(
+    families,
+    'jw238dns_sources_reload_duration_seconds',
+    'Time to read, check and apply the source.',
+    SECONDS_BUCKETS,
+  );
+  const persistFailures = new CounterFamily(
+    families,
+    'jw238dns_sources_persist_failures_total',
+    'Writes that could not be persisted to the source (answered PERSIST_FAILED, not applied).',
+  );
+  const apiRequests = new CounterFamily(
+    families,
+    'jw238dns_api_requests_total',
+    'HTTP requests, by method, route pattern and status code.',
+    ['method', 'route', 'status'],
+  );
+  const apiDuration = new HistogramFamily(
+    families,
+    'jw238dns_api_request_duration_seconds',
+    'HTTP request duration, by route pattern.',
+    SECONDS_BUCKETS,
+    ['route'],
+  );
   // Upstream forwarding (issue 5): the server label is bounded by backend.upstream.servers.
-  const upstreamExchanges = new Counter({
-    name: 'jw238dns_resolve_upstream_exchanges_total',
-    help: 'Exchanges with upstream servers, by server and outcome (answer, final, refused, timeout, error).',
-    labelNames: ['server', 'outcome'],
-    registers: [registry],
-  });
-  const upstreamDuration = new Histogram({
-    name: 'jw238dns_resolve_upstream_duration_seconds',
-    help: 'Time of one exchange with one upstream server, by server.',
-    labelNames: ['server'],
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    registers: [registry],
-  });
-  const upstreamFailures = new Counter({
-    name: 'jw238dns_resolve_upstream_failures_total',
-    help: 'Forwarded queries answered SERVFAIL because no upstream server answered (or the outstanding cap was hit).',
-    registers: [registry],
-  });
-  const cacheLookups = new Counter({
-    name: 'jw238dns_resolve_cache_lookups_total',
-    help: 'Lookups in the cache of upstream answers, by result (hit or miss).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  upstreamFailures.inc(0);
-  reloadFailures.inc({ trigger: 'watch' }, 0); // present from the start, so alerts can use rate()
-  persistFailures.inc(0);
+  const upstreamExchanges = new CounterFamily(
+    families,
+    'jw238dns_resolve_upstream_exchanges_total',
+    'Exchanges with upstream servers, by server and outcome (answer, final, refused, timeout, error).',
+    ['server', 'outcome'],
+  );
+  const upstreamDuration = new HistogramFamily(
+    families,
+    'jw238dns_resolve_upstream_duration_seconds',
+    'Time of one exchange with one upstream server, by server.',
+    SECONDS_BUCKETS,
+    ['server'],
+  );
+  const upstreamFailures = new CounterFamily(
+    families,
+    'jw238dns_resolve_upstream_failures_total',
+    'Forwarded queries answered SERVFAIL because no upstream server answered (or the outstanding cap was hit).',
+  );
+  const cacheLookups = new CounterFamily(
+    families,
+    'jw238dns_resolve_cache_lookups_total',
+    'Lookups in the cache of upstream answers, by result (hit or miss).',
+    ['result'],
+  );
+  reloadFailures.inc(['watch'], 0); // present from the start, so alerts can use rate()
 
   return {
     registry,
@@ -278,66 +469,63 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
       const t = transport === 'udp' ? 0 : 1;
       const q = qtype < 0 ? nq - 1 : (QTYPE_SLOT[qtype & 0xffff] as number);
       queries[(t * nq + q) * nr + (RCODE_SLOT[rcode & 0xfff] as number)]! += 1;
-      let b = 0;
-      while (b < nb && seconds > (QUERY_BUCKETS[b] as number)) b++;
-      if (b < nb) buckets[t * nb + b]! += 1;
-      counts[t]! += 1;
-      sums[t]! += seconds;
+      observe(durations[t] as HistogramState, QUERY_BUCKETS, seconds);
     },
     observeReload(trigger, ok, durationMs) {
-      reloads.inc({ trigger });
-      if (!ok) reloadFailures.inc({ trigger });
-      reloadDuration.observe(durationMs / 1000);
+      reloads.inc([trigger]);
+      if (!ok) reloadFailures.inc([trigger]);
+      reloadDuration.observe([], durationMs / 1000);
     },
     observePersistFailure() {
-      persistFailures.inc();
+      persistFailures.inc([]);
     },
     observeApiRequest(method, route, status, seconds) {
-      apiRequests.inc({ method, route, status: String(status) });
-      apiDuration.observe({ route }, seconds);
+      apiRequests.inc([method, route, String(status)]);
+      apiDuration.observe([route], seconds);
     },
-    takeQueries() {
-      const taken = { queries: [...queries], buckets: [...buckets], counts: [...counts], sums: [...sums] };
-      queries.fill(0);
-      buckets.fill(0);
-      counts.fill(0);
-      sums.fill(0);
-      return taken;
-    },
-    addQueries(taken) {
-      const add = (into: Float64Array, from: readonly number[]) => {
-        if (from.length !== into.length) return; // another version's layout: ignore rather than misfile
-        for (let i = 0; i < into.length; i++) into[i]! += from[i] as number;
+    take() {
+      const taken = <S>(from: Map<string, Shared<S>>) => {
+        const out: Record<string, S[]> = {};
+        for (const [name, metric] of from) {
+          const series = metric.take();
+          if (series.length > 0) out[name] = series;
+        }
+        return out;
       };
-      add(queries, taken.queries);
-      add(buckets, taken.buckets);
-      add(counts, taken.counts);
-      add(sums, taken.sums);
+      const counters = taken(families.counters);
+      const histograms = taken(families.histograms);
+      if (Object.keys(counters).length === 0 && Object.keys(histograms).length === 0) return undefined;
+      return { counters, histograms };
+    },
+    add(delta) {
+      for (const [name, series] of Object.entries(delta.counters)) families.counters.get(name)?.add(series);
+      for (const [name, series] of Object.entries(delta.histograms))
+        families.histograms.get(name)?.add(series);
     },
     forward: {
       exchange(server, outcome, ms) {
-        upstreamExchanges.inc({ server, outcome });
-        upstreamDuration.observe({ server }, ms / 1000);
+        upstreamExchanges.inc([server, outcome]);
+        upstreamDuration.observe([server], ms / 1000);
       },
       cache(hit) {
-        cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+        cacheLookups.inc([hit ? 'hit' : 'miss']);
       },
       failed() {
-        upstreamFailures.inc();
+        upstreamFailures.inc([]);
       },
     },
   };
 }
 
-// A metric whose samples are computed at scrape time from arrays kept by this file. prom-client's
-// registry renders any object with a name, help, type and get(); its TypeScript types only name
-// its own classes, hence the one cast.
-function register(
+// A metric whose samples are computed at scrape time by this file. prom-client's registry renders
+// any object with a name, help, type and get(); its TypeScript types only name its own classes,
+// hence the one cast.
+function expose(
   registry: Registry,
   name: string,
   help: string,
   type: 'counter' | 'histogram',
-  values: () => MetricValue<string>[],
+  values: () => Sample[],
 ): void {
   const metric = {
     name,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config/schema.ts';
 import { createDnsService, type DnsService } from './dns-service.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createMetrics, type Metrics, type QueryCounts } from './metrics.ts';
+import { createMetrics, type Metrics, type MetricsDelta } from './metrics.ts';
 import type { ChangeEvent } from './store/events.ts';
 import type { RRset } from './store/record.ts';
 import { Store } from './store/store.ts';
@@ -32,7 +32,7 @@ type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'listening'; readonly port: number }
   | { readonly kind: 'applied'; readonly version: number }
-  | { readonly kind: 'queries'; readonly counts: QueryCounts }
+  | { readonly kind: 'metrics'; readonly delta: MetricsDelta }
   | { readonly kind: 'failed'; readonly error: string };
 
 /** WorkerState is what the primary knows of one worker: its pid and the store version it has applied. */
@@ -47,7 +47,8 @@ export interface WorkerPool extends DnsService {
   workers(): WorkerState[];
 }
 
-// How often a worker sends its query counters to the main process.
+// How often a worker sends what its counters and histograms recorded to the main process: one
+// message a second at most, its size bounded by the label sets whatever the query rate.
 const METRICS_INTERVAL_MS = 1000;
 
 // The worker runs this same program: main.ts, or main.js once compiled.
@@ -96,8 +97,8 @@ export function createWorkerPool(config: Config, store: Store, log: Logger, metr
           // port asked), so with port 0 they all get the one the kernel chose for the first.
           port = message.port;
           resolve();
-        } else if (message.kind === 'queries') {
-          metrics?.addQueries(message.counts);
+        } else if (message.kind === 'metrics') {
+          metrics?.add(message.delta);
         } else if (message.kind === 'applied') {
           const state = live.get(worker);
           if (state) state.version = message.version;
@@ -181,12 +182,13 @@ export function runDnsWorker(): void {
         const log = logger.log.child({ worker: cluster.worker?.id });
         store = new Store({ defaultTtl: message.config.backend.default_ttl });
         store.apply({ added: message.rrsets });
-        // Queries are counted here and the counts sent to the main process, which serves /metrics.
+        // Queries and forwarding are counted here and the counts sent to the main process, which
+        // adds them to its own and serves /metrics; a second with nothing counted sends nothing.
         const metrics = createMetrics({ rrsets: () => 0, sourceOk: () => true }, { processMetrics: false });
-        const timer = setInterval(
-          () => reply({ kind: 'queries', counts: metrics.takeQueries() }),
-          METRICS_INTERVAL_MS,
-        );
+        const timer = setInterval(() => {
+          const delta = metrics.take();
+          if (delta !== undefined) reply({ kind: 'metrics', delta });
+        }, METRICS_INTERVAL_MS);
         timer.unref();
         dns = createDnsService(message.config, store, log, metrics);
         dns.start().then(

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { startAcmeServer } from '../helpers/acme.ts';
 import { dig } from '../helpers/dig.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const T0 = Date.parse('2026-11-29T10:00:00Z');
 const MINUTE = 60_000;
@@ -28,14 +29,6 @@ const KEY_AUTHORIZATION = `${TOKEN}.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI`
 async function txt(port: number, name = '_acme-challenge.example.com'): Promise<string[]> {
   const answer = await dig(port, name, 'TXT', '+norec');
   return answer.answer.map((line) => JSON.parse(line.split(/\s+/).slice(4).join(' ')) as string).sort();
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('ACME API over HTTP, answers over DNS', () => {
@@ -143,18 +136,19 @@ describe('ACME API over HTTP, answers over DNS', () => {
     const b = await startAcmeServer(t, CONFIG, {}, { configPath: a.configPath });
     await a.api('POST', '/api/v1/acme/dns01', { domain: 'example.com', value: 'from-a' });
     await a.api('PUT', `/api/v1/acme/http01/${TOKEN}`, { keyAuthorization: KEY_AUTHORIZATION });
-    await waitFor(async () => (await txt(b.dnsPort)).includes('from-a'), 'B to serve the value A set');
+    await waitFor(async () => (await txt(b.dnsPort)).includes('from-a'), {
+      what: 'B to serve the value A set',
+    });
     const served = await fetch(`${b.url}/.well-known/acme-challenge/${TOKEN}`);
     assert.equal(await served.text(), KEY_AUTHORIZATION);
 
     // B cleans up what A presented: A follows.
     await b.api('DELETE', '/api/v1/acme/dns01', { domain: 'example.com', value: 'from-a' });
     assert.equal((await b.api('DELETE', `/api/v1/acme/http01/${TOKEN}`)).status, 204);
-    await waitFor(async () => !(await txt(a.dnsPort)).includes('from-a'), 'A to drop the value');
-    await waitFor(
-      async () => (await fetch(`${a.url}/.well-known/acme-challenge/${TOKEN}`)).status === 404,
-      'A to drop the token',
-    );
+    await waitFor(async () => !(await txt(a.dnsPort)).includes('from-a'), { what: 'A to drop the value' });
+    await waitFor(async () => (await fetch(`${a.url}/.well-known/acme-challenge/${TOKEN}`)).status === 404, {
+      what: 'A to drop the token',
+    });
     assert.deepEqual(await txt(a.dnsPort), ['v=set-by-hand']);
   });
 });

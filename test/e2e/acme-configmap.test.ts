@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { dig } from '../helpers/dig.ts';
 import { FakeKube, type PolicyRule, startConfigMapServer } from '../helpers/fake-kube.ts';
 import type { Running } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const NS = 'acme';
 const NAME = 'jw238dns';
@@ -49,14 +50,6 @@ async function txt(s: Running): Promise<string[]> {
   return answer.answer.map((line) => JSON.parse(line.split(/\s+/).slice(4).join(' ')) as string).sort();
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 test('a challenge set through one replica is in the ConfigMap and served by the other', async (t) => {
   fake.create(NS, NAME, { 'config.yaml': TEXT });
   const a = await startConfigMapServer(t, fake, { namespace: NS, name: NAME });
@@ -82,19 +75,18 @@ test('a challenge set through one replica is in the ConfigMap and served by the 
   );
 
   for (const s of [a, b]) {
-    await waitFor(async () => (await txt(s)).length === 2, 'both values on both replicas');
+    await waitFor(async () => (await txt(s)).length === 2, { what: 'both values on both replicas' });
     await waitFor(
       async () =>
         (await (await fetch(`${s.url}/.well-known/acme-challenge/${TOKEN}`)).text()) === KEY_AUTHORIZATION,
-      'the token on both replicas',
+      { what: 'the token on both replicas' },
     );
   }
 
   assert.equal(await api(b, 'DELETE', '/api/v1/acme/dns01', { domain: 'example.com', value: 'apex' }), 204);
   assert.equal(await api(b, 'DELETE', `/api/v1/acme/http01/${TOKEN}`), 204);
-  await waitFor(async () => (await txt(a)).join() === 'wildcard', 'A to keep only the other value');
-  await waitFor(
-    async () => (await fetch(`${a.url}/.well-known/acme-challenge/${TOKEN}`)).status === 404,
-    'A to drop the token',
-  );
+  await waitFor(async () => (await txt(a)).join() === 'wildcard', { what: 'A to keep only the other value' });
+  await waitFor(async () => (await fetch(`${a.url}/.well-known/acme-challenge/${TOKEN}`)).status === 404, {
+    what: 'A to drop the token',
+  });
 });

@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { type AcmeServer, type HttpsReply, httpsRequest, startAcmeServer } from '../helpers/acme.ts';
 import { dig } from '../helpers/dig.ts';
 import { makeCa, type TestCa } from '../helpers/tls.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const GROUP = 'acme.test.jw238dns.io';
 const SOLVER = 'jw238dns-test';
@@ -288,15 +289,14 @@ describe('cert-manager webhook over HTTPS', () => {
     const renewed = renewedCa.issue('webhook', { ip: ['127.0.0.1'] });
     copyFileSync(renewed.keyFile, keyFile);
     copyFileSync(renewed.certFile, certFile);
-    let status = 0;
-    for (let i = 0; i < 200 && status !== 200; i++) {
-      status = await health(renewedCa).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (status !== 200) await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.equal(status, 200, 'the renewed certificate is served');
+    await waitFor(
+      async () =>
+        (await health(renewedCa).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      { what: 'the renewed certificate to be served' },
+    );
     await assert.rejects(health(ca), /self-signed|unable to verify|certificate/i);
   });
 

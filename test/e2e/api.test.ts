@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { silentLogger } from '../../src/log.ts';
 import { dig } from '../helpers/dig.ts';
 import { type Running, startServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const CONFIG = `# jw238dns test config: this comment must survive write-back
 dns_port: 1053
@@ -41,14 +42,6 @@ async function api(
   });
   const text = await res.text();
   return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function answers(s: Running, name: string, type = 'A'): Promise<string[]> {
@@ -112,7 +105,9 @@ describe('API over HTTP, answers over DNS, records in the file', () => {
       s.configPath!,
       `${CONFIG.replace('192.0.2.25', '192.0.2.26')}  - { name: added.example.com., type: TXT, value: [by hand] }\n`,
     );
-    await waitFor(async () => (await answers(s, 'mail.example.com')).join() === '192.0.2.26', 'the edit');
+    await waitFor(async () => (await answers(s, 'mail.example.com')).join() === '192.0.2.26', {
+      what: 'the edit',
+    });
     assert.deepEqual(await answers(s, 'added.example.com', 'TXT'), ['"by hand"']);
     // An API write after that keeps the hand edit.
     assert.equal(
@@ -139,7 +134,9 @@ describe('API over HTTP, answers over DNS, records in the file', () => {
     writeFileSync(join(dir, '..v2', 'config.yaml'), CONFIG.replace('192.0.2.25', '192.0.2.27'));
     symlinkSync('..v2', join(dir, '..data_tmp'));
     renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
-    await waitFor(async () => (await answers(s, 'mail.example.com')).join() === '192.0.2.27', 'the swap');
+    await waitFor(async () => (await answers(s, 'mail.example.com')).join() === '192.0.2.27', {
+      what: 'the swap',
+    });
   });
 
   test('a broken file keeps the old records serving, /ready is 503 with the reason, a fixed file recovers', async (t) => {
@@ -150,11 +147,14 @@ describe('API over HTTP, answers over DNS, records in the file', () => {
       CONFIG.replace('192.0.2.25]', '192.0.2.26, 999.0.0.1]').replace('192.0.2.1]', '192.0.2.2]'),
     );
     let ready: { ready: boolean; reasons: string[] } = { ready: true, reasons: [] };
-    await waitFor(async () => {
-      const res = await fetch(`${s.url}/ready`);
-      ready = (await res.json()) as typeof ready;
-      return res.status === 503;
-    }, '/ready to turn 503');
+    await waitFor(
+      async () => {
+        const res = await fetch(`${s.url}/ready`);
+        ready = (await res.json()) as typeof ready;
+        return res.status === 503;
+      },
+      { what: '/ready to turn 503' },
+    );
     assert.equal(ready.ready, false);
     assert.match(ready.reasons.join(), /line 13: records\[2\]: invalid value "999\.0\.0\.1"/);
     assert.deepEqual(await answers(s, 'mail.example.com'), ['192.0.2.25']);
@@ -180,7 +180,7 @@ describe('API over HTTP, answers over DNS, records in the file', () => {
     assert.equal((reload.json as { line: number }).line, 13);
 
     replaceFile(s.configPath!, CONFIG.replace('192.0.2.25', '192.0.2.26'));
-    await waitFor(async () => (await fetch(`${s.url}/ready`)).status === 200, '/ready to recover');
+    await waitFor(async () => (await fetch(`${s.url}/ready`)).status === 200, { what: '/ready to recover' });
     assert.deepEqual(await answers(s, 'mail.example.com'), ['192.0.2.26']);
     assert.match(await (await fetch(`${s.url}/metrics`)).text(), /^jw238dns_sources_source_ok 1$/m);
   });

@@ -1,18 +1,16 @@
 // The real process: command line, config errors before binding, start-up, SIGHUP and SIGTERM.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { RRType } from '../../src/dns/constants.ts';
 import { decodeMessage, encodeQuery } from '../../src/dns/message.ts';
 import { tcpExchange } from '../helpers/client.ts';
 import { dig } from '../helpers/dig.ts';
 import { freePort } from '../helpers/ports.ts';
+import { logged, spawnJw238dns, startJw238dns } from '../helpers/process.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'jw238dns-cli-'));
 
 function writeConfig(name: string, text: string): string {
@@ -27,37 +25,11 @@ interface Exit {
   stderr: string;
 }
 
-function start(args: string[]): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, JW238DNS_API_TOKEN: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  return { child, output: () => ({ stdout, stderr }) };
-}
-
-async function run(args: string[]): Promise<Exit> {
-  const { child, output } = start(args);
-  // A config that unexpectedly validates would serve forever: stop it and let the test fail.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  return { code, ...output() };
-}
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+// A config that unexpectedly validates would serve forever: the wait for the exit kills it and fails.
+async function run(t: TestContext, args: string[]): Promise<Exit> {
+  const p = spawnJw238dns(t, args);
+  const { code } = await p.exit();
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
 const ZONE = `
@@ -67,21 +39,21 @@ records:
 `;
 
 describe('command line', () => {
-  test('--help prints usage and exits 0', async () => {
-    const r = await run(['--help']);
+  test('--help prints usage and exits 0', async (t) => {
+    const r = await run(t, ['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--config/);
     assert.match(r.stdout, /--dns-port/);
   });
 
-  test('--version prints the package version', async () => {
-    const r = await run(['--version']);
+  test('--version prints the package version', async (t) => {
+    const r = await run(t, ['--version']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /0\.1\.0/);
   });
 
-  test('an unknown flag is an error with exit code 2', async () => {
-    const r = await run(['--bogus']);
+  test('an unknown flag is an error with exit code 2', async (t) => {
+    const r = await run(t, ['--bogus']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /bogus/);
   });
@@ -115,7 +87,7 @@ describe('command line', () => {
     ],
   ];
   for (const [what, text, patterns] of bad) {
-    test(`bad config (${what}) is reported and exits non-zero before binding`, async () => {
+    test(`bad config (${what}) is reported and exits non-zero before binding`, async (t) => {
       // Every case keeps the server on loopback and a high port, should it validate after all; the
       // flags are not used because they would override the very keys under test.
       const port = /^dns_port:/m.test(text) ? '' : `dns_port: ${await freePort()}\n`;
@@ -124,7 +96,7 @@ describe('command line', () => {
         what === 'missing file'
           ? join(dir, 'does-not-exist.yaml')
           : writeConfig(`${what}.yaml`, port + listen + text);
-      const r = await run(['--config', path]);
+      const r = await run(t, ['--config', path]);
       assert.equal(r.code, 1, r.stderr);
       for (const p of patterns) assert.match(r.stderr, p);
       assert.doesNotMatch(r.stdout, /dns listening/);
@@ -133,72 +105,44 @@ describe('command line', () => {
 });
 
 describe('process lifecycle', () => {
-  test('serves the config, reloads on SIGHUP, finishes in-flight answers on SIGTERM and exits 0', async () => {
-    const port = await freePort();
+  test('serves the config, reloads on SIGHUP, finishes in-flight answers on SIGTERM and exits 0', async (t) => {
     const path = writeConfig('live.yaml', ZONE);
-    const httpPort = String(await freePort()); // never the default 8080, which may be taken
-    const { child, output } = start([
-      '--config',
-      path,
-      '--listen',
-      '127.0.0.1',
-      '--dns-port',
-      String(port),
-      '--http-port',
-      httpPort,
+    const p = await startJw238dns(t, path);
+    const before = await dig(p.dns, 'www.example.com', 'A');
+    assert.deepEqual(before.answer, ['www.example.com. 300 IN A 192.0.2.10']);
+
+    writeFileSync(path, ZONE.replace('192.0.2.10', '192.0.2.20'));
+    p.child.kill('SIGHUP');
+    await p.waitForLog(logged('reloaded records on SIGHUP'), 'the reload');
+    const after = await dig(p.dns, 'www.example.com', 'A');
+    assert.deepEqual(after.answer, ['www.example.com. 300 IN A 192.0.2.20']);
+
+    // A broken file on SIGHUP keeps the old records.
+    writeFileSync(path, 'records: [ {');
+    p.child.kill('SIGHUP');
+    await p.waitForLog(logged('reload on SIGHUP failed; serving the previous records'), 'the failed reload');
+    assert.deepEqual((await dig(p.dns, 'www.example.com', 'A')).answer, [
+      'www.example.com. 300 IN A 192.0.2.20',
     ]);
-    try {
-      await waitFor(() => output().stdout.includes('dns listening'), 'the server to listen');
-      const before = await dig(port, 'www.example.com', 'A');
-      assert.deepEqual(before.answer, ['www.example.com. 300 IN A 192.0.2.10']);
 
-      writeFileSync(path, ZONE.replace('192.0.2.10', '192.0.2.20'));
-      child.kill('SIGHUP');
-      await waitFor(() => output().stdout.includes('reloaded records on SIGHUP'), 'the reload');
-      const after = await dig(port, 'www.example.com', 'A');
-      assert.deepEqual(after.answer, ['www.example.com. 300 IN A 192.0.2.20']);
-
-      // A broken file on SIGHUP keeps the old records.
-      writeFileSync(path, 'records: [ {');
-      child.kill('SIGHUP');
-      await waitFor(() => output().stdout.includes('reload on SIGHUP failed'), 'the failed reload');
-      assert.deepEqual((await dig(port, 'www.example.com', 'A')).answer, [
-        'www.example.com. 300 IN A 192.0.2.20',
-      ]);
-
-      // Pipelined queries sent just before SIGTERM are all answered.
-      const queries = Array.from({ length: 50 }, (_, i) =>
-        encodeQuery({ id: i, name: 'www.example.com.', type: RRType.A }),
-      );
-      const answers = tcpExchange(port, queries);
-      await new Promise((r) => setTimeout(r, 20));
-      child.kill('SIGTERM');
-      const replies = await answers;
-      assert.equal(replies.length, 50);
-      for (const r of replies) assert.equal(decodeMessage(r).answer[0]?.data, '192.0.2.20');
-      const [code] = (await once(child, 'exit')) as [number | null];
-      assert.equal(code, 0);
-      assert.match(output().stdout, /stopped/);
-    } finally {
-      child.kill('SIGKILL');
-    }
+    // Pipelined queries sent just before SIGTERM are all answered.
+    const queries = Array.from({ length: 50 }, (_, i) =>
+      encodeQuery({ id: i, name: 'www.example.com.', type: RRType.A }),
+    );
+    const answers = tcpExchange(p.dns, queries);
+    await new Promise((r) => setTimeout(r, 20));
+    p.child.kill('SIGTERM');
+    const replies = await answers;
+    assert.equal(replies.length, 50);
+    for (const r of replies) assert.equal(decodeMessage(r).answer[0]?.data, '192.0.2.20');
+    const { code } = await p.exit();
+    assert.equal(code, 0, p.output());
+    assert.ok(p.lines().some(logged('stopped')), p.output());
   });
 
-  test('SIGINT also exits 0', async () => {
-    const port = await freePort();
-    const { child, output } = start([
-      '--config',
-      writeConfig('int.yaml', ZONE),
-      '--listen',
-      '127.0.0.1',
-      '--dns-port',
-      String(port),
-      '--http-port',
-      String(await freePort()),
-    ]);
-    await waitFor(() => output().stdout.includes('dns listening'), 'the server to listen');
-    child.kill('SIGINT');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0);
+  test('SIGINT also exits 0', async (t) => {
+    const p = await startJw238dns(t, writeConfig('int.yaml', ZONE));
+    const { code } = await p.stop('SIGINT');
+    assert.equal(code, 0, p.output());
   });
 });

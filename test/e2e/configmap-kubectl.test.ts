@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { dig } from '../helpers/dig.ts';
 import { FakeKube, startConfigMapServer } from '../helpers/fake-kube.ts';
 import { makeCa } from '../helpers/tls.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 const NS = 'ops';
@@ -57,14 +58,6 @@ async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: str
   );
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('kubectl against the fake API server', {
   skip: hasKubectl ? false : 'kubectl is not installed',
 }, () => {
@@ -81,7 +74,9 @@ describe('kubectl against the fake API server', {
       timeout: 20_000,
     });
     assert.match(edit.stdout, /configmap\/jw238dns edited/);
-    await waitFor(async () => (await answers('www.example.com')).includes('192.0.2.2'), 'the kubectl edit');
+    await waitFor(async () => (await answers('www.example.com')).includes('192.0.2.2'), {
+      what: 'the kubectl edit',
+    });
 
     // client-go's watch on the fake: our API write shows up as a MODIFIED event.
     const watcher = spawn(
@@ -104,14 +99,14 @@ describe('kubectl against the fake API server', {
     watcher.stdout.on('data', (d) => {
       events += d;
     });
-    await waitFor(() => events.includes('ADDED'), 'kubectl to list');
+    await waitFor(() => events.includes('ADDED'), { what: 'kubectl to list' });
     const res = await fetch(`${s.url}/api/v1/records`, {
       method: 'POST',
       headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'app.example.com', type: 'A', value: ['192.0.2.50'] }),
     });
     assert.equal(res.status, 201);
-    await waitFor(() => events.includes('MODIFIED'), 'kubectl to see the write-back');
+    await waitFor(() => events.includes('MODIFIED'), { what: 'kubectl to see the write-back' });
     const shown = await kubectl('-n', NS, 'get', 'configmap', NAME, '-o', 'jsonpath={.data.config\\.yaml}');
     assert.match(shown.stdout, /name: app\.example\.com\./);
 

@@ -5,18 +5,16 @@
 // The fake enforces the shipped Role, and the processes keep the default one-minute resync, so
 // what converges here converged through the watch.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { parse } from 'yaml';
 import { dig } from '../helpers/dig.ts';
 import { FakeKube, type PolicyRule } from '../helpers/fake-kube.ts';
-import { freePort } from '../helpers/ports.ts';
+import { type Listening, startJw238dns } from '../helpers/process.ts';
+import { waitFor } from '../helpers/wait.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const NS = 'replicas';
 const NAME = 'jw238dns';
 const TOKEN = 'replica-test-token';
@@ -39,65 +37,24 @@ records:
     value: [192.0.2.1]
 `;
 
-interface Replica {
-  readonly child: ChildProcess;
-  readonly dns: number;
-  readonly url: string;
-  readonly output: () => string;
-}
-
 let fake: FakeKube;
 let dir: string;
-const replicas: Replica[] = [];
 
-// Bounded waits, not timing assertions: generous, for a loaded CI machine starting two processes.
-async function waitFor(check: () => Promise<boolean> | boolean, what: string, output = ''): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}\n${output}`);
-}
+// Bounded waits, not timing assertions: generous, for a loaded CI machine running two processes.
+const WAIT_MS = 30_000;
 
-async function startReplica(): Promise<Replica> {
-  const dns = await freePort();
-  let http = await freePort();
-  while (http === dns) http = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/main.ts',
-      '--config',
-      join(dir, 'config.yaml'),
-      '--listen',
-      '127.0.0.1',
-      '--dns-port',
-      String(dns),
-      '--http-port',
-      String(http),
-    ],
-    { cwd: ROOT, env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), JW238DNS_API_TOKEN: TOKEN } },
-  );
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
+async function startReplica(t: TestContext): Promise<Listening> {
+  const replica = await startJw238dns(t, join(dir, 'config.yaml'), {
+    env: { KUBECONFIG: join(dir, 'kubeconfig'), JW238DNS_API_TOKEN: TOKEN },
   });
-  child.stderr?.on('data', (d) => {
-    out += d;
+  await waitFor(async () => (await fetch(`${replica.url}/ready`).catch(() => undefined))?.status === 200, {
+    what: () => `the replica to be ready\n${replica.output()}`,
+    timeoutMs: WAIT_MS,
   });
-  const replica = { child, dns, url: `http://127.0.0.1:${http}`, output: () => out };
-  replicas.push(replica);
-  await waitFor(
-    async () => (await fetch(`${replica.url}/ready`).catch(() => undefined))?.status === 200,
-    'the replica to be ready',
-    out,
-  );
   return replica;
 }
 
-async function post(r: Replica, name: string, address: string): Promise<number> {
+async function post(r: Listening, name: string, address: string): Promise<number> {
   const res = await fetch(`${r.url}/api/v1/records`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -107,7 +64,7 @@ async function post(r: Replica, name: string, address: string): Promise<number> 
   return res.status;
 }
 
-async function answers(r: Replica, name: string): Promise<string[]> {
+async function answers(r: Listening, name: string): Promise<string[]> {
   return (await dig(r.dns, name, 'A', '+norec')).answer.map((a) => a.split(/\s+/).slice(4).join(' ')).sort();
 }
 
@@ -119,23 +76,20 @@ before(async () => {
   writeFileSync(join(dir, 'kubeconfig'), fake.kubeconfig(NS)); // the context's namespace: no namespace in the config
 });
 
-after(async () => {
-  for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-  await fake.close();
-});
+after(() => fake.close());
 
 test('two replicas on one ConfigMap converge: writes through either are served by both', async (t) => {
-  const [a, b] = await Promise.all([startReplica(), startReplica()]);
+  const [a, b] = await Promise.all([startReplica(t), startReplica(t)]);
   assert.ok(a !== undefined && b !== undefined);
   assert.deepEqual(await answers(b, 'www.example.com'), ['192.0.2.1']);
 
   // Created through A, answered by B.
   assert.equal(await post(a, 'app.example.com', '192.0.2.50'), 201);
   const acknowledged = performance.now();
-  await waitFor(
-    async () => (await answers(b, 'app.example.com')).includes('192.0.2.50'),
-    'B to serve A’s write',
-  );
+  await waitFor(async () => (await answers(b, 'app.example.com')).includes('192.0.2.50'), {
+    what: 'B to serve A’s write',
+    timeoutMs: WAIT_MS,
+  });
   // Reported, not asserted: the watch delivery plus B's 150 ms debounce (and dig's own start).
   t.diagnostic(
     `B served A's write ${Math.round(performance.now() - acknowledged)} ms after A acknowledged it`,
@@ -148,10 +102,10 @@ test('two replicas on one ConfigMap converge: writes through either are served b
     body: JSON.stringify({ type: 'A', value: ['192.0.2.51'] }),
   });
   assert.equal(put.status, 200);
-  await waitFor(
-    async () => (await answers(a, 'app.example.com')).includes('192.0.2.51'),
-    'A to serve B’s write',
-  );
+  await waitFor(async () => (await answers(a, 'app.example.com')).includes('192.0.2.51'), {
+    what: 'A to serve B’s write',
+    timeoutMs: WAIT_MS,
+  });
 
   // Concurrent writes through both: one of them meets a 409, re-reads and retries; both are kept.
   const names = Array.from({ length: 6 }, (_, i) => `c${i}.example.com`);
@@ -161,10 +115,10 @@ test('two replicas on one ConfigMap converge: writes through either are served b
   for (const n of names) assert.match(text, new RegExp(`name: ${n.replaceAll('.', '\\.')}\\.`));
   for (const r of [a, b]) {
     for (const [i, n] of names.entries()) {
-      await waitFor(
-        async () => (await answers(r, n)).includes(`192.0.2.${100 + i}`),
-        `${n} on every replica`,
-      );
+      await waitFor(async () => (await answers(r, n)).includes(`192.0.2.${100 + i}`), {
+        what: `${n} on every replica`,
+        timeoutMs: WAIT_MS,
+      });
     }
   }
   const puts = fake.requests.filter((q) => q.verb === 'update');
@@ -179,13 +133,16 @@ test('two replicas on one ConfigMap converge: writes through either are served b
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   assert.equal(del.status, 204);
-  await waitFor(
-    async () => (await dig(a.dns, 'app.example.com', 'A', '+norec')).status === 'NXDOMAIN',
-    'A to drop the deleted record',
-  );
+  await waitFor(async () => (await dig(a.dns, 'app.example.com', 'A', '+norec')).status === 'NXDOMAIN', {
+    what: 'A to drop the deleted record',
+    timeoutMs: WAIT_MS,
+  });
 
   // Both stop cleanly.
-  for (const r of [a, b]) r.child.kill('SIGTERM');
-  const codes = await Promise.all([a, b].map(async (r) => (await once(r.child, 'exit'))[0]));
-  assert.deepEqual(codes, [0, 0], `${a.output()}\n${b.output()}`);
+  const exits = await Promise.all([a, b].map((r) => r.stop()));
+  assert.deepEqual(
+    exits.map((e) => e.code),
+    [0, 0],
+    `${a.output()}\n${b.output()}`,
+  );
 });

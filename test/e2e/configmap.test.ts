@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { dig } from '../helpers/dig.ts';
 import { FakeKube, type PolicyRule, startConfigMapServer } from '../helpers/fake-kube.ts';
 import type { Running } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const NAME = 'jw238dns'; // the Role's resourceNames allow this name only
 const ROLE = parse(
@@ -66,14 +67,6 @@ async function api(s: Running, method: string, path: string, body?: unknown) {
   };
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 async function answers(s: Running, name: string, type = 'A'): Promise<string[]> {
   return (await dig(s.port, name, type, '+norec')).answer
     .map((a) => a.split(/\s+/).slice(4).join(' '))
@@ -118,7 +111,7 @@ describe('ConfigMap source', () => {
     const { s, ns } = await setup(t);
     const edited = performance.now();
     editText(ns, (text) => text.replace('192.0.2.1', '192.0.2.2'));
-    await waitFor(served(s, 'www.example.com', '192.0.2.2'), 'the edit to be served');
+    await waitFor(served(s, 'www.example.com', '192.0.2.2'), { what: 'the edit to be served' });
     // Reported, not asserted (no wall-clock assertions): the watch plus the 20 ms test debounce.
     t.diagnostic(`served ${Math.round(performance.now() - edited)} ms after the edit`);
     assert.deepEqual(await answers(s, 'www.example.com'), ['192.0.2.2']);
@@ -150,10 +143,10 @@ describe('ConfigMap source', () => {
       'written with the resourceVersion',
     );
     // The echo of our own write comes back through the watch and changes nothing.
-    await waitFor(() => s.app.sync.status().started, 'started');
+    await waitFor(() => s.app.sync.status().started, { what: 'started' });
     const version = s.app.store.version;
     editText(ns, (t2) => t2.replace(/192\.0\.2\.1 ?\]/, '192.0.2.1, 192.0.2.3]'));
-    await waitFor(served(s, 'www.example.com', '192.0.2.3'), 'a later edit');
+    await waitFor(served(s, 'www.example.com', '192.0.2.3'), { what: 'a later edit' });
     assert.equal(s.app.store.version, version + 1, 'only the later edit was applied, not our own echo');
   });
 
@@ -181,13 +174,13 @@ describe('ConfigMap source', () => {
 
   test('compaction: the resumed watch gets 410, relists, and nothing is lost', async (t) => {
     const { s, ns } = await setup(t);
-    await waitFor(() => requests(ns).some((r) => r.verb === 'watch'), 'the watch');
+    await waitFor(() => requests(ns).some((r) => r.verb === 'watch'), { what: 'the watch' });
     fake.pauseWatches();
     fake.dropWatches();
     editText(ns, APPEND('missed.example.com.', '192.0.2.88'));
     fake.compact();
     fake.resumeWatches();
-    await waitFor(served(s, 'missed.example.com', '192.0.2.88'), 'the missed edit');
+    await waitFor(served(s, 'missed.example.com', '192.0.2.88'), { what: 'the missed edit' });
     assert.ok(requests(ns).some((r) => r.verb === 'watch' && r.expired));
     assert.equal(requests(ns).filter((r) => r.verb === 'list').length, 2);
     assert.deepEqual(await answers(s, 'www.example.com'), ['192.0.2.1']);
@@ -195,16 +188,18 @@ describe('ConfigMap source', () => {
 
   test('all watches dropped: resumed, and the next edit is served', async (t) => {
     const { s, ns } = await setup(t);
-    await waitFor(() => requests(ns).some((r) => r.verb === 'watch'), 'the watch');
+    await waitFor(() => requests(ns).some((r) => r.verb === 'watch'), { what: 'the watch' });
     fake.dropWatches();
-    await waitFor(() => requests(ns).filter((r) => r.verb === 'watch').length >= 2, 'the resumed watch');
+    await waitFor(() => requests(ns).filter((r) => r.verb === 'watch').length >= 2, {
+      what: 'the resumed watch',
+    });
     editText(ns, APPEND('after-drop.example.com.', '192.0.2.89'));
-    await waitFor(served(s, 'after-drop.example.com', '192.0.2.89'), 'the edit after the drop');
+    await waitFor(served(s, 'after-drop.example.com', '192.0.2.89'), { what: 'the edit after the drop' });
   });
 
   test('API server refusing connections: DNS keeps answering, writes fail cleanly, sync resumes', async (t) => {
     const { s, ns } = await setup(t);
-    await waitFor(() => requests(ns).some((r) => r.verb === 'watch'), 'the watch');
+    await waitFor(() => requests(ns).some((r) => r.verb === 'watch'), { what: 'the watch' });
     await fake.down();
     try {
       for (let i = 0; i < 5; i++) assert.deepEqual(await answers(s, 'www.example.com'), ['192.0.2.1']);
@@ -223,7 +218,7 @@ describe('ConfigMap source', () => {
     } finally {
       await fake.up();
     }
-    await waitFor(served(s, 'during.example.com', '192.0.2.91'), 'the edit made during the outage');
+    await waitFor(served(s, 'during.example.com', '192.0.2.91'), { what: 'the edit made during the outage' });
     const res = await api(s, 'POST', '/api/v1/records', {
       name: 'later.example.com',
       type: 'A',
@@ -238,10 +233,13 @@ describe('ConfigMap source', () => {
     const { s, ns } = await setup(t);
     editText(ns, (text) => text.replace('192.0.2.1]', '999.0.0.1]'));
     let ready = { ready: false, reasons: [] as string[] };
-    await waitFor(async () => {
-      ready = (await (await fetch(`${s.url}/ready`)).json()) as typeof ready;
-      return ready.reasons.length > 0;
-    }, '/ready to report the refusal');
+    await waitFor(
+      async () => {
+        ready = (await (await fetch(`${s.url}/ready`)).json()) as typeof ready;
+        return ready.reasons.length > 0;
+      },
+      { what: '/ready to report the refusal' },
+    );
     assert.equal(ready.ready, true, 'the records loaded before keep the replica in the Service');
     assert.match(
       ready.reasons.join(),
@@ -257,7 +255,7 @@ describe('ConfigMap source', () => {
     assert.equal(res.json.code, 'PERSIST_FAILED');
     assert.match(stored(ns), /999\.0\.0\.1/, 'the broken text is not overwritten');
     editText(ns, (text) => text.replace('999.0.0.1]', '192.0.2.4]'));
-    await waitFor(served(s, 'www.example.com', '192.0.2.4'), 'the fixed text');
+    await waitFor(served(s, 'www.example.com', '192.0.2.4'), { what: 'the fixed text' });
     assert.deepEqual(await (await fetch(`${s.url}/ready`)).json(), { ready: true, reasons: [] });
   });
 
@@ -275,16 +273,16 @@ describe('ConfigMap source', () => {
 
   test('a deleted ConfigMap keeps the last records serving until it is back', async (t) => {
     const { s, ns } = await setup(t);
-    await waitFor(() => requests(ns).some((r) => r.verb === 'watch'), 'the watch');
+    await waitFor(() => requests(ns).some((r) => r.verb === 'watch'), { what: 'the watch' });
     fake.delete(ns, NAME);
     await waitFor(
       async () =>
         ((await (await fetch(`${s.url}/ready`)).json()) as { reasons: string[] }).reasons.length > 0,
-      'the refusal',
+      { what: 'the refusal' },
     );
     assert.deepEqual(await answers(s, 'www.example.com'), ['192.0.2.1']);
     fake.create(ns, NAME, { 'config.yaml': TEXT.replace('192.0.2.1', '192.0.2.9') });
-    await waitFor(served(s, 'www.example.com', '192.0.2.9'), 'the re-created ConfigMap');
+    await waitFor(served(s, 'www.example.com', '192.0.2.9'), { what: 'the re-created ConfigMap' });
   });
 
   test('a server that never loaded its ConfigMap is not ready', async (t) => {
@@ -297,7 +295,7 @@ describe('ConfigMap source', () => {
       /ConfigMap test-\d+\/jw238dns not found/,
     );
     fake.create(ns, NAME, { 'config.yaml': TEXT });
-    await waitFor(async () => (await fetch(`${s.url}/ready`)).status === 200, 'ready once created');
+    await waitFor(async () => (await fetch(`${s.url}/ready`)).status === 200, { what: 'ready once created' });
     assert.deepEqual(await answers(s, 'www.example.com'), ['192.0.2.1']);
   });
 });
