@@ -4,7 +4,7 @@
 //   npm run bench -- dns        (DNSPERF_SECONDS=10 by default; WORKERS=n sets jw238dns `workers`)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cpuSecondsTree, freePort, queryMix, start, stop, syntheticZone } from './lib.ts';
@@ -22,6 +22,12 @@ interface Result {
   sent: number;
   latencyMs: number;
   cpuUsPerQuery: number;
+}
+
+function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 }
 
 function has(command: string): boolean {
@@ -95,6 +101,8 @@ async function main(): Promise<void> {
   console.log(
     `bench/dns: ${records.length} RRsets, 50,000-query mix (80% hit, 8% NODATA, 12% NXDOMAIN), ${SECONDS}s per run`,
   );
+  // On a shared machine the figures follow what else runs: say how busy it was, before and after.
+  console.log(`load average ${load()} (1, 5, 15 min), ${process.env.WORKERS ?? 1} jw238dns worker(s)`);
   const ours = await freePort();
   const workers = process.env.WORKERS;
   writeFileSync(
@@ -131,7 +139,8 @@ async function main(): Promise<void> {
   const theirs = await measure('knot', knotPort, knot.pid as number);
   await stop(knot);
 
-  console.log('\nratio jw238dns / knot (same run):');
+  console.log(`\nload average ${load()} (1, 5, 15 min) at the end`);
+  console.log('ratio jw238dns / knot (same run):');
   for (const [label] of LOADS) {
     const a = mine.get(label) as Result;
     const b = theirs.get(label) as Result;

@@ -5,11 +5,11 @@ import { describe, test } from 'node:test';
 import { RRType } from '../dns/constants.ts';
 import { encodeQuery } from '../dns/message.ts';
 import { silentLogger } from '../log.ts';
-import type { Client } from '../resolve/answer.ts';
+import type { Client, Transport } from '../resolve/answer.ts';
 import { invalidationKeys } from '../resolve/dependencies.ts';
 import { createResolver } from '../resolve/resolve.ts';
 import { Store } from '../store/store.ts';
-import { fastParse } from './fast-path.ts';
+import { fastKey, fastParse, sameKey } from './fast-path.ts';
 import { createHandler, type Handler } from './handle.ts';
 import { ResponseCache } from './response-cache.ts';
 
@@ -184,18 +184,93 @@ describe('fast path', () => {
     store.create({ name: 'b.example.com.', type: 'NS', value: ['ns1.example.com.'] });
     assert.deepEqual(ask('a.b.example.com.', RRType.A), { rcode: 0, ancount: 0, aa: false });
   });
+
+  test('two keys with one hash share a slot: each query still gets its own answer', () => {
+    const store = zone();
+    // Found by search: these two names hash alike (fastParse is deterministic).
+    store.create({ name: 'h178724.example.com.', type: 'A', value: ['192.0.2.101'] });
+    store.create({ name: 'h588200.example.com.', type: 'A', value: ['192.0.2.102'] });
+    const { fast, slow, cache } = handlers(store);
+    const a = encodeQuery({ id: 1, name: 'h178724.example.com.', type: RRType.A });
+    const b = encodeQuery({ id: 2, name: 'H588200.example.com.', type: RRType.A });
+    assert.equal(fastParse(a, 'udp')?.hash, fastParse(b, 'udp')?.hash, 'the two names collide');
+    for (let i = 0; i < 3; i++) {
+      for (const query of [a, b, b, a]) assert.deepEqual(run(fast, query, UDP), run(slow, query, UDP));
+    }
+    assert.equal(cache.size, 1, 'the later key replaced the earlier one');
+  });
 });
 
 describe('fastParse', () => {
   const q = (opts: Partial<Parameters<typeof encodeQuery>[0]> = {}) =>
     encodeQuery({ id: 1, name: 'Www.Example.com.', type: RRType.A, ...opts });
 
-  test('plain queries give a lower-case key with type, class, size class and EDNS/DO', () => {
-    assert.equal(fastParse(q(), 'udp')?.key, 'www.example.com. 1 1 512-');
-    assert.equal(fastParse(q({ edns: { udpSize: 4096 } }), 'udp')?.key, 'www.example.com. 1 1 1232E');
-    assert.equal(fastParse(q({ edns: { udpSize: 100, do: true } }), 'udp')?.key, 'www.example.com. 1 1 512D');
-    assert.equal(fastParse(q({ edns: { udpSize: 900 } }), 'tcp')?.key, 'www.example.com. 1 1 0E');
-    assert.equal(fastParse(q(), 'udp')?.nameEnd, 12 + 17);
+  test('plain queries: the key is the lower-cased question, then the size limit and EDNS/DO', () => {
+    const keyOf = (bytes: Uint8Array, transport: Transport) => {
+      const fast = fastParse(bytes, transport);
+      assert.ok(fast);
+      return { fast, key: fastKey(bytes, fast) };
+    };
+    const question = [...encodeQuery({ id: 1, name: 'www.example.com.', type: RRType.A }).subarray(12)];
+    const plain = keyOf(q(), 'udp');
+    assert.equal(plain.fast.nameEnd, 12 + 17);
+    assert.deepEqual([...plain.key], [...question, 512 >> 8, 512 & 0xff, 0]);
+    assert.deepEqual(
+      [...keyOf(q({ edns: { udpSize: 4096 } }), 'udp').key],
+      [...question, 1232 >> 8, 1232 & 0xff, 1],
+    );
+    assert.deepEqual([...keyOf(q({ edns: { udpSize: 100, do: true } }), 'udp').key], [...question, 2, 0, 2]);
+    assert.deepEqual([...keyOf(q({ edns: { udpSize: 900 } }), 'tcp').key], [...question, 0, 0, 1]);
+  });
+
+  test('one hash and one key for every letter case; sameKey tells the others apart', () => {
+    const lower = encodeQuery({ id: 2, name: 'www.example.com.', type: RRType.A });
+    const base = fastParse(lower, 'udp');
+    assert.ok(base);
+    const key = fastKey(lower, base);
+    for (const name of ['WWW.EXAMPLE.COM.', 'Www.Example.com.', 'wWw.exAMPle.cOm.']) {
+      const asked = encodeQuery({ id: 3, name, type: RRType.A, rd: false });
+      const fast = fastParse(asked, 'udp');
+      assert.ok(fast);
+      assert.equal(fast.hash, base.hash, name);
+      assert.ok(sameKey(key, asked, fast), name);
+    }
+    const others: [string, Uint8Array, Transport][] = [
+      ['another name', encodeQuery({ id: 1, name: 'wwx.example.com.', type: RRType.A }), 'udp'],
+      ['a longer name', encodeQuery({ id: 1, name: 'www.example.com.x.', type: RRType.A }), 'udp'],
+      ['another type', encodeQuery({ id: 1, name: 'www.example.com.', type: RRType.AAAA }), 'udp'],
+      ['another class', encodeQuery({ id: 1, name: 'www.example.com.', type: RRType.A, class: 3 }), 'udp'],
+      ['TCP', lower, 'tcp'],
+      [
+        'EDNS',
+        encodeQuery({ id: 1, name: 'www.example.com.', type: RRType.A, edns: { udpSize: 512 } }),
+        'udp',
+      ],
+      [
+        'DO',
+        encodeQuery({ id: 1, name: 'www.example.com.', type: RRType.A, edns: { udpSize: 512, do: true } }),
+        'udp',
+      ],
+      [
+        'a larger size',
+        encodeQuery({ id: 1, name: 'www.example.com.', type: RRType.A, edns: { udpSize: 600 } }),
+        'udp',
+      ],
+    ];
+    for (const [what, bytes, transport] of others) {
+      const fast = fastParse(bytes, transport);
+      assert.ok(fast, what);
+      assert.ok(!sameKey(key, bytes, fast), what);
+      assert.notEqual(fast.hash, base.hash, what);
+    }
+    // Types 65 and 97 differ in one bit, as 'A' and 'a' do: only the qname is case-folded.
+    const type65 = encodeQuery({ id: 1, name: 'www.example.com.', type: 65 });
+    const type97 = encodeQuery({ id: 1, name: 'www.example.com.', type: 97 });
+    const fast65 = fastParse(type65, 'udp');
+    const fast97 = fastParse(type97, 'udp');
+    assert.ok(fast65 && fast97);
+    assert.notEqual(fast65.hash, fast97.hash);
+    assert.ok(!sameKey(fastKey(type65, fast65), type97, fast97));
   });
 
   const unusual: [string, (b: Uint8Array) => Uint8Array][] = [

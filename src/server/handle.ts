@@ -16,7 +16,7 @@ import { lowerName } from '../dns/name.ts';
 import { Reader } from '../dns/reader.ts';
 import type { Logger } from '../log.ts';
 import type { Answer, CacheNote, Client, Query } from '../resolve/answer.ts';
-import { fastParse, patchResponse } from './fast-path.ts';
+import { fastKey, fastParse, patchResponse, sameKey } from './fast-path.ts';
 import type { CachedResponse, ResponseCache } from './response-cache.ts';
 
 /** MAX_TCP_MESSAGE is the largest message the two-octet TCP length prefix can carry (RFC 1035 §4.2.2). */
@@ -70,8 +70,8 @@ export function createHandler(options: HandlerOptions): Handler {
     const started = queryLog ? performance.now() : 0;
     const fast = cache === undefined ? undefined : fastParse(bytes, client.transport);
     if (fast !== undefined) {
-      const hit = (cache as ResponseCache).get(fast.key);
-      if (hit !== undefined) {
+      const hit = (cache as ResponseCache).get(fast.hash);
+      if (hit !== undefined && sameKey(hit.key, bytes, fast)) {
         const out = patchResponse(hit.bytes, bytes, fast.nameEnd);
         if (queryLog) logHit(queryLog, bytes, client, hit, started);
         return out;
@@ -111,7 +111,8 @@ export function createHandler(options: HandlerOptions): Handler {
     const finish = (answer: Answer, sync: boolean): Handled => {
       const response = respond(query, header, answer);
       if (sync && note?.cacheable && fast !== undefined) {
-        (cache as ResponseCache).set(fast.key, {
+        (cache as ResponseCache).set(fast.hash, {
+          key: fastKey(bytes, fast),
           bytes: Uint8Array.from(response.bytes),
           rcode: answer.rcode,
           truncated: response.truncated,

@@ -31,6 +31,8 @@ const WRITE_BACKLOG_LIMIT = 256 * 1024;
 // How long a closing listener waits for clients to close their side after our answers are out.
 const CLOSE_GRACE_MS = 1000;
 
+const EMPTY = Buffer.alloc(0);
+
 /** listenTcp binds address:port and serves framed DNS messages with handler. */
 export function listenTcp(
   address: string,
@@ -85,7 +87,9 @@ class Connection {
   readonly #onClose: () => void;
   readonly #client: { address: string; port: number; transport: 'tcp' };
   readonly #idle: NodeJS.Timeout;
-  #buffer: Buffer = Buffer.alloc(0);
+  #buffer: Buffer = EMPTY;
+  // The answers decided while reading one chunk, written together once it is read (reused).
+  readonly #batch: Uint8Array[] = [];
   #queries = 0;
   #inFlight = 0;
   #draining = false;
@@ -117,65 +121,78 @@ class Connection {
 
   #onData(chunk: Buffer): void {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    // Answers to the queries in one chunk leave in one write (pipelining, RFC 7766 §6.2.1.1).
     const before = this.#queries;
-    this.#socket.cork();
-    try {
-      this.#drainFrames();
-    } finally {
-      this.#socket.uncork();
+    this.#drainFrames();
+    // Answers to the queries in one chunk leave in one write (pipelining, RFC 7766 §6.2.1.1): one
+    // buffer and one call into the stream for them all, rather than per answer.
+    if (this.#batch.length > 0) {
+      this.#write(this.#batch);
+      this.#batch.length = 0;
     }
     if (this.#queries !== before) this.#idle.refresh();
     if (this.#draining) this.#maybeEnd();
   }
 
   #drainFrames(): void {
-    while (this.#buffer.length >= 2 && !this.#draining) {
-      const length = this.#buffer.readUInt16BE(0);
-      if (this.#buffer.length < 2 + length) break;
-      const message = this.#buffer.subarray(2, 2 + length);
-      this.#buffer = this.#buffer.subarray(2 + length);
+    const buffer = this.#buffer;
+    let at = 0;
+    while (buffer.length - at >= 2 && !this.#draining) {
+      const length = ((buffer[at] as number) << 8) | (buffer[at + 1] as number);
+      if (buffer.length - at < 2 + length) break;
+      const message = buffer.subarray(at + 2, at + 2 + length);
+      at += 2 + length;
       this.#queries += 1;
-      this.#dispatch(message);
+      const out = this.#dispatch(message);
+      if (out !== undefined) this.#batch.push(out);
       const cap = this.#options.maxQueriesPerConnection;
       if (cap > 0 && this.#queries >= cap) this.#draining = true;
     }
+    // What is left is the start of the next frame (or frames not read because we are draining).
+    this.#buffer = at === buffer.length ? EMPTY : buffer.subarray(at);
   }
 
-  #dispatch(message: Buffer): void {
+  // Returns a synchronous answer for the caller to batch; an asynchronous one is written when it
+  // settles.
+  #dispatch(message: Buffer): Handled {
     let out: ReturnType<Handler>;
     try {
       out = this.#handler(message, this.#client);
     } catch (err) {
       this.#log.error({ err }, 'tcp handler threw');
-      return;
+      return undefined;
     }
-    if (out instanceof Promise) {
-      this.#inFlight += 1;
-      out.then(
-        (bytes) => {
-          this.#inFlight -= 1;
-          this.#idle.refresh();
-          this.#write(bytes);
-          this.#maybeEnd();
-        },
-        (err: unknown) => {
-          this.#inFlight -= 1;
-          this.#log.error({ err }, 'tcp handler failed');
-          this.#maybeEnd();
-        },
-      );
-    } else {
-      this.#write(out);
-    }
+    if (!(out instanceof Promise)) return out;
+    this.#inFlight += 1;
+    out.then(
+      (bytes) => {
+        this.#inFlight -= 1;
+        this.#idle.refresh();
+        if (bytes !== undefined) this.#write([bytes]);
+        this.#maybeEnd();
+      },
+      (err: unknown) => {
+        this.#inFlight -= 1;
+        this.#log.error({ err }, 'tcp handler failed');
+        this.#maybeEnd();
+      },
+    );
+    return undefined;
   }
 
-  #write(bytes: Handled): void {
-    if (bytes === undefined || this.#socket.destroyed) return;
-    const frame = Buffer.allocUnsafe(2 + bytes.length); // every octet is written below
-    frame.writeUInt16BE(bytes.length, 0);
-    frame.set(bytes, 2);
-    const flushed = this.#socket.write(frame);
+  // Writes answers as length-prefixed frames, in one buffer.
+  #write(answers: readonly Uint8Array[]): void {
+    if (this.#socket.destroyed) return;
+    let total = 0;
+    for (const bytes of answers) total += 2 + bytes.length;
+    const frames = Buffer.allocUnsafe(total); // every octet is written below
+    let at = 0;
+    for (const bytes of answers) {
+      frames[at] = bytes.length >> 8;
+      frames[at + 1] = bytes.length & 0xff;
+      frames.set(bytes, at + 2);
+      at += 2 + bytes.length;
+    }
+    const flushed = this.#socket.write(frames);
     if (!flushed && this.#socket.writableLength > WRITE_BACKLOG_LIMIT) this.#socket.pause();
   }
 

@@ -8,6 +8,9 @@ import type { Handled, Handler } from './handle.ts';
 
 const UDP_BUFFER_OCTETS = 4 * 1024 * 1024;
 
+// How long a closing listener waits for answers the kernel has not taken yet (see close below).
+const CLOSE_GRACE_MS = 1000;
+
 /** UdpListener is a bound UDP socket serving DNS. */
 export interface UdpListener {
   readonly address: string;
@@ -23,6 +26,7 @@ export function listenUdp(
   log: Logger,
 ): Promise<UdpListener> {
   const ipv6 = isIPv6(address);
+  const family = ipv6 ? 6 : 4;
   // ipv6Only lets "::" and "0.0.0.0" share a port, as two sockets (behavior.md §3: IPv4 and IPv6).
   // A receive buffer larger than the default 208 KiB rides out garbage-collection pauses under
   // load instead of dropping queries (the kernel caps it at net.core.rmem_max).
@@ -31,20 +35,21 @@ export function listenUdp(
     ipv6Only: ipv6,
     recvBufferSize: UDP_BUFFER_OCTETS,
     sendBufferSize: UDP_BUFFER_OCTETS,
+    // Answers go back to the address their query came from, always an IP literal: hand it
+    // straight back. dns.lookup would validate it and call back on the next tick, every datagram.
+    lookup: (literal, _options, callback) => callback(null, literal, family),
   });
+  // Answers whose handler has not settled yet (forwarding); close waits for them.
   let pending = 0;
   let closing: (() => void) | undefined;
   let closed = false;
 
+  // No callback: Node then hands the datagram to the kernel at once (uv_udp_try_send) and calls
+  // nothing back, where a callback costs a tick and a closure per answer. A datagram the kernel
+  // cannot take at once waits in libuv's send queue, which close lets drain; one the kernel
+  // refuses is lost as a datagram on the wire can be.
   const send = (out: Handled, rinfo: { address: string; port: number }): void => {
-    if (out !== undefined && !closed) {
-      pending += 1;
-      socket.send(out, rinfo.port, rinfo.address, (err) => {
-        pending -= 1;
-        if (err) log.debug({ err, client: rinfo.address }, 'udp send failed');
-        if (pending === 0) closing?.();
-      });
-    }
+    if (out !== undefined && !closed) socket.send(out, rinfo.port, rinfo.address);
   };
 
   socket.on('message', (msg, rinfo) => {
@@ -89,7 +94,13 @@ export function listenUdp(
         close: () =>
           new Promise<void>((done) => {
             socket.removeAllListeners('message');
-            const finish = () => {
+            // Closing cancels what is still in libuv's send queue: let it drain first (it seldom
+            // holds anything), unless the kernel keeps refusing it past a grace period.
+            const finish = (deadline = Date.now() + CLOSE_GRACE_MS) => {
+              if (socket.getSendQueueCount() > 0 && Date.now() < deadline) {
+                setTimeout(finish, 1, deadline);
+                return;
+              }
               closed = true;
               socket.close(() => done());
             };
