@@ -3,15 +3,16 @@
 // a second replica reading the same source.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import type { Name } from '../dns/name.ts';
 import { silentLogger } from '../log.ts';
 import { MemorySource } from '../sources/memory.ts';
+import { Overlay } from '../sources/overlay.ts';
 import { PersistError, revisionOf, type Source, type SourceSnapshot } from '../sources/source.ts';
 import { RecordSync } from '../sources/sync.ts';
 import { RecordError } from '../store/record.ts';
 import { Store } from '../store/store.ts';
-import { Challenges } from './challenges.ts';
+import { Challenges, type ChallengeWriter } from './challenges.ts';
 import { challengeName } from './dns01.ts';
 
 const SOA = 'ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300';
@@ -285,3 +286,50 @@ test('a challenge that cannot be persisted is not applied', async (t) => {
   assert.equal(r.challenges.keyAuthorization('tok'), undefined);
   assert.equal(revisionOf(source.text), revisionOf(TEXT));
 });
+
+test('reloads that change only records keep the challenges; a change beside them is read', async (t) => {
+  const s = await setup(t);
+  await s.challenges.putHttp01('tok', 'tok.thumb');
+  const edit = (from: string, to: string) => {
+    assert.ok(s.source.text.includes(from));
+    s.source.replace(s.source.text.replace(from, to));
+    return s.sync.reload('watch');
+  };
+  await edit('192.0.2.1', '192.0.2.2'); // the first read after our write: read in full
+  await edit('192.0.2.2', '192.0.2.3'); // only records changed: the state heard last stands
+  assert.equal(s.challenges.keyAuthorization('tok'), 'tok.thumb');
+  assert.deepEqual(s.store.getRRset('www.example.com.' as Name, 'A')?.values, ['192.0.2.3']);
+  await edit('- token: tok', '- token: other'); // beside records: read again
+  assert.equal(s.challenges.keyAuthorization('tok'), undefined);
+  assert.equal(s.challenges.keyAuthorization('other'), 'tok.thumb');
+});
+
+test('the writer telling "records only" is trusted, unless a write was planned on another state since', async () => {
+  let tell: (text: string, recordsOnly: boolean) => void = () => {};
+  const writer: ChallengeWriter = {
+    onAccepted: (listener) => {
+      tell = listener;
+      return () => {};
+    },
+    // A write planned on a document holding token "planned", which then cannot be persisted.
+    change: async (plan) => {
+      plan(new Overlay(new Store({ defaultTtl: 300 })), () => parseDocument(withToken('planned')));
+      throw new PersistError('memory: read-only');
+    },
+  };
+  const challenges = new Challenges(writer, { ttlMs: HOUR, log: silentLogger(), now: () => T0 });
+  tell(withToken('told'), false);
+  assert.equal(challenges.keyAuthorization('told'), 'told.thumb');
+  tell(TEXT, true); // the writer says only records changed: no need to look
+  assert.equal(challenges.keyAuthorization('told'), 'told.thumb');
+  await assert.rejects(challenges.removeHttp01('told'), PersistError);
+  assert.equal(challenges.keyAuthorization('planned'), 'planned.thumb'); // as the plan read it
+  tell(withToken('told'), true); // "records only", but the state is the plan's now: read again
+  assert.equal(challenges.keyAuthorization('planned'), undefined);
+  assert.equal(challenges.keyAuthorization('told'), 'told.thumb');
+  challenges.close();
+});
+
+function withToken(token: string): string {
+  return `${TEXT}acme_challenges:\n  http01:\n    - token: ${token}\n      key_authorization: ${token}.thumb\n      expires: "2026-11-29T11:00:00Z"\n`;
+}

@@ -29,8 +29,11 @@ export const DEFAULT_RETRY_MS = 30_000;
 /** ChallengeWriter is what the handlers need from sources/sync.ts RecordSync. */
 export interface ChallengeWriter {
   change(plan: Plan): Promise<WriteResult>;
-  /** onAccepted hears every source text taken as the truth (read and applied, or written). */
-  onAccepted(listener: (text: string) => void): () => void;
+  /**
+   * onAccepted hears every source text taken as the truth (read and applied, or written);
+   * recordsOnly says it differs from the one heard before only inside `records`.
+   */
+  onAccepted(listener: (text: string, recordsOnly: boolean) => void): () => void;
 }
 
 /** ChallengeOptions configure the handlers. */
@@ -53,6 +56,9 @@ export class Challenges {
   readonly #retryMs: number;
   readonly #unsubscribe: () => void;
   #state: ChallengeState = EMPTY_STATE;
+  // The state as read from the text the writer told last; #state differs from it while a write
+  // planned on an edited document (which may not have been written) is the last word.
+  #heard: ChallengeState | undefined;
   #timer: NodeJS.Timeout | undefined;
   #expiring: Promise<number> | undefined;
   #closed = false;
@@ -63,9 +69,14 @@ export class Challenges {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
-    this.#unsubscribe = writer.onAccepted((text) => {
+    this.#unsubscribe = writer.onAccepted((text, recordsOnly) => {
+      // acme_challenges lies outside `records`: the state heard last stands, and a large records
+      // file is not searched for the key on every reload.
+      if (recordsOnly && this.#state === this.#heard) return;
       try {
-        this.#accept(stateFromText(text, (problem) => this.#log.warn({ problem }, 'ACME challenge ignored')));
+        const state = stateFromText(text, (problem) => this.#log.warn({ problem }, 'ACME challenge ignored'));
+        this.#heard = state;
+        this.#accept(state);
       } catch (error) {
         // The sync checked the text as a config already; only a bug gets here.
         this.#log.error({ err: error }, 'could not read the ACME challenges of the source');

@@ -6,9 +6,12 @@
 // (`yaml` bounds alias expansion; a file with none cannot hold an alias bomb).
 import { CORE_SCHEMA, load } from 'js-yaml';
 
-// `&name` or `*name` where YAML would read an anchor or an alias: after a line start, a space, or
-// a flow indicator. A wildcard owner ("*.example.com.") is `*` followed by a dot, not a name.
-const ANCHOR_OR_ALIAS = /(?:^|[\s[{,])[&*][^\s.,[\]{}]/m;
+/**
+ * ANCHOR_OR_ALIAS finds `&name` or `*name` where YAML would read an anchor or an alias: after a
+ * line start, a space, or a flow indicator. A wildcard owner ("*.example.com.") is `*` followed by
+ * a dot, not a name.
+ */
+export const ANCHOR_OR_ALIAS = /(?:^|[\s[{,])[&*][^\s.,[\]{}]/m;
 
 /** parseYamlFast returns the plain data of text, or undefined when the `yaml` library must decide. */
 export function parseYamlFast(text: string): { readonly value: unknown } | undefined {

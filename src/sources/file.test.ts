@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -39,6 +40,32 @@ test('read returns the text and its SHA-256 as the revision', async () => {
   const source = new FileSource(path);
   assert.deepEqual(await source.read(), { text: 'records: []\n', revision: revisionOf('records: []\n') });
   assert.equal(source.description, `file ${path}`);
+});
+
+test('read decodes the file as UTF-8, bytes that are not UTF-8 as readFile does, and any size', async () => {
+  const path = join(dir(), 'config.yaml');
+  const source = new FileSource(path);
+  const contents = [
+    Buffer.from('records:\n  - {name: a., type: TXT, value: ["café ☕ 𝄞"]}\n'),
+    Buffer.from([0x61, 0xff, 0xc3, 0x0a, 0xe2, 0x82]), // broken sequences: U+FFFD, as readFile gives
+    Buffer.from('\ufeffrecords: []\n'), // a byte-order mark is kept, as readFile keeps it
+    Buffer.alloc(0),
+    Buffer.from(`records:\n${'  - {name: a., type: A, value: [192.0.2.1]}\n'.repeat(30_000)}`), // > 1 MiB
+  ];
+  for (const bytes of contents) {
+    writeFileSync(path, bytes);
+    const { text } = await source.read();
+    assert.equal(text, readFileSync(path, 'utf8'));
+    assert.equal((await source.read()).revision, revisionOf(text));
+  }
+});
+
+test('read reads to the end a file whose size is not known ahead (procfs)', {
+  skip: !existsSync('/proc/self/cmdline'),
+}, async () => {
+  const { text } = await new FileSource('/proc/self/cmdline').read();
+  assert.equal(text, readFileSync('/proc/self/cmdline', 'utf8'));
+  assert.ok(text.length > 0);
 });
 
 test('write replaces the file by rename, keeps its mode and leaves no temporary behind', async () => {

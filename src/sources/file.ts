@@ -10,9 +10,10 @@
 // Kubernetes' `..data` symlink swap all replace the file's inode, which a watch on the file itself
 // would lose. A slow stat poll backs the watch up for file systems without inotify (NFS, some
 // container volumes) and re-arms it when the directory comes back after being removed.
+import { isAscii } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { type FSWatcher, constants as fsConstants, watch as fsWatch } from 'node:fs';
-import { access, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { access, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PersistError, revisionOf, type Source, SourceConflictError, type SourceSnapshot } from './source.ts';
 
@@ -40,10 +41,9 @@ export class FileSource implements Source {
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   }
 
-  /** read returns the file's text and a hash of it as the revision. */
+  /** read returns the file's text and a hash of it as the revision (see snapshotOf). */
   async read(): Promise<SourceSnapshot> {
-    const text = await readFile(this.path, 'utf8');
-    return { text, revision: revisionOf(text) };
+    return snapshotOf(decode(await readWhole(this.path)));
   }
 
   /**
@@ -58,7 +58,7 @@ export class FileSource implements Source {
     let current: string;
     try {
       target = await realpath(this.path);
-      current = await readFile(target, 'utf8');
+      current = decode(await readWhole(target));
     } catch (error) {
       throw fail('cannot read it before writing', error);
     }
@@ -100,7 +100,7 @@ export class FileSource implements Source {
       throw fail('cannot write', error);
     }
     await syncDirectory(dir);
-    return { text, revision: revisionOf(text) };
+    return snapshotOf(text);
   }
 
   /** watch watches the file's directory and polls the file's stat; see the top of this file. */
@@ -163,6 +163,51 @@ export class FileSource implements Source {
       watcher = undefined;
     };
   }
+}
+
+// A snapshot whose revision, a SHA-256 of the whole text (10–30 ms for 8 MiB), is computed when
+// first asked for: the sync compares texts first and asks for the revision only to write back or
+// when the text is the one it saw last, so a reload of an edited file never hashes it.
+function snapshotOf(text: string): SourceSnapshot {
+  let revision: string | undefined;
+  return {
+    text,
+    get revision(): string {
+      revision ??= revisionOf(text);
+      return revision;
+    },
+  };
+}
+
+// The whole file, read as readFile reads it (up to the size fstat gives, or to the end when that is
+// 0) but in one read where readFile reads 512 KiB at a time: each step is a round trip through the
+// thread pool, and on a busy machine each costs milliseconds; four steps here, twenty for 8 MiB there.
+async function readWhole(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    let buffer = Buffer.allocUnsafe(size > 0 ? size : 64 * 1024);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (size > 0) return buffer;
+        const bigger = Buffer.allocUnsafe(2 * buffer.length);
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) return buffer.subarray(0, length);
+      length += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+// The file's bytes as UTF-8 text. ASCII, the usual case, decodes the same as Latin-1, which Node
+// does several times faster (1 ms against 7 ms for 8 MiB): isAscii looks at the bytes first.
+function decode(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 // After a rename the new directory entry is durable only once the directory is flushed (POSIX

@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { splitRecords } from '../config/records-text.ts';
 import type { Name } from '../dns/name.ts';
 import { silentLogger } from '../log.ts';
-import { RecordError, type RecordInput, validateRecord } from '../store/record.ts';
+import { RecordError, type RecordInput, type RRset, validateRecord } from '../store/record.ts';
 import { Store } from '../store/store.ts';
 import { FileSource } from './file.ts';
 import { MemorySource } from './memory.ts';
@@ -100,6 +101,102 @@ test('a reload applies only the differences, atomically, and says what it did', 
   assert.equal(store.get('mail.example.com', 'A')[0], kept, 'an unchanged RRset is not touched');
   assert.deepEqual(store.get('www.example.com', 'A')[0]?.values, ['192.0.2.2']);
   assert.equal(store.get('example.com', 'SOA').length, 0);
+});
+
+test('seeded with the cut of its text, the first read takes the records as seeded, and edits apply', async (t) => {
+  const source = new MemorySource(TEXT);
+  const { store, sync } = setup(source);
+  t.after(() => sync.close());
+  // The seed says something of mail the text does not: kept, it shows the text was not parsed.
+  const seeded = parseSource(TEXT, { source: 't', defaultTtl: 300 }).rrsets.map((r) =>
+    r.name === 'mail.example.com.' ? { ...r, ttl: 999 } : r,
+  );
+  sync.seed(TEXT, seeded, store.apply({ added: [...seeded] }).version, splitRecords(TEXT));
+  await sync.start();
+  assert.equal(store.get('mail.example.com', 'A')[0]?.ttl, 999);
+  source.replace(TEXT.replace('192.0.2.1]', '192.0.2.7]'));
+  const summary = await sync.reload('signal');
+  assert.deepEqual([summary.added, summary.updated, summary.deleted], [0, 1, 0]);
+  assert.deepEqual(store.get('www.example.com', 'A')[0]?.values, ['192.0.2.7']);
+});
+
+test('a seed whose cut is of another text is not trusted: the first read parses the text', async (t) => {
+  const source = new MemorySource(TEXT);
+  const { store, sync } = setup(source);
+  t.after(() => sync.close());
+  const seeded = parseSource(TEXT, { source: 't', defaultTtl: 300 }).rrsets.map((r) =>
+    r.name === 'mail.example.com.' ? { ...r, ttl: 999 } : r,
+  );
+  const other = TEXT.replace('# the web server', '# the web server, elsewhere');
+  sync.seed(TEXT, seeded, store.apply({ added: [...seeded] }).version, splitRecords(other));
+  await sync.start();
+  assert.equal(store.get('mail.example.com', 'A')[0]?.ttl, 300);
+});
+
+test('onAccepted tells whether a text differs from the one told before only inside records', async (t) => {
+  const source = new MemorySource(TEXT);
+  const { sync } = setup(source);
+  t.after(() => sync.close());
+  const told: boolean[] = [];
+  sync.onAccepted((_text, recordsOnly) => told.push(recordsOnly));
+  const edit = (from: string, to: string) => {
+    assert.ok(source.text.includes(from));
+    source.replace(source.text.replace(from, to));
+    return sync.reload('watch');
+  };
+  await sync.start(); // the first text: all of it is news
+  await edit('192.0.2.1]', '192.0.2.2]'); // an entry
+  await edit('# records of example.com.', '# records'); // beside the entries
+  await edit('192.0.2.25', '192.0.2.26'); // an entry again
+  await sync.change(add(record('new.example.com', 'A', ['192.0.2.9']))); // written back
+  await edit('192.0.2.26', '192.0.2.27'); // an entry, but the last text told was the written one
+  await edit('192.0.2.27', '192.0.2.28');
+  assert.deepEqual(told, [false, true, false, true, false, false, true]);
+});
+
+test('after writes, through the sync or around it, a reload makes the store hold what the text says', async (t) => {
+  const source = new MemorySource(TEXT);
+  const { store, sync } = setup(source);
+  t.after(() => sync.close());
+  await sync.start();
+  await sync.change(add(record('new.example.com', 'A', ['192.0.2.9']))); // written back too
+  const www = store.get('www.example.com', 'A')[0] as RRset;
+  store.apply({ updated: [{ ...www, ttl: 61 }], added: [{ ...www, name: 'stray.example.com.' as Name }] });
+  source.replace(source.text.replace('192.0.2.25', '192.0.2.26'));
+  const summary = await sync.reload('signal');
+  assert.deepEqual([summary.added, summary.updated, summary.deleted], [0, 2, 1]);
+  const all = (rrsets: readonly RRset[]) =>
+    rrsets.map((r) => `${r.name} ${r.type} ${r.ttl} ${r.values}`).sort();
+  assert.deepEqual(all(store.all()), all(parseSource(source.text, { source: 't', defaultTtl: 300 }).rrsets));
+});
+
+test('reading an edited text never asks for its revision; a write-back does', async (t) => {
+  // A file's revision is a hash of all of it: it is worth not computing.
+  let asked = 0;
+  class Counting extends MemorySource {
+    override async read(): Promise<SourceSnapshot> {
+      const snapshot = await super.read();
+      return {
+        text: snapshot.text,
+        get revision() {
+          asked++;
+          return snapshot.revision;
+        },
+      };
+    }
+  }
+  const source = new Counting(TEXT);
+  const { store, sync } = setup(source);
+  t.after(() => sync.close());
+  await sync.start();
+  source.replace(TEXT.replace('192.0.2.1]', '192.0.2.2]')); // seen by the watcher
+  await waitFor(() => store.get('www.example.com', 'A')[0]?.values[0] === '192.0.2.2', 'the watch reload');
+  source.replace(TEXT.replace('192.0.2.1]', '192.0.2.3]'));
+  await sync.reload('signal');
+  assert.deepEqual(store.get('www.example.com', 'A')[0]?.values, ['192.0.2.3']);
+  assert.equal(asked, 0);
+  await sync.change(add(record('new.example.com', 'A', ['192.0.2.9'])));
+  assert.ok(asked > 0);
 });
 
 test('a refused text changes nothing, says why and where, and a good text recovers', async (t) => {

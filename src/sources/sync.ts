@@ -16,10 +16,13 @@
 // each land in the file, none overwriting another. Writes that queue up while one is being
 // persisted are committed together, with one write-back (group commit), which is what makes
 // concurrent writes fast: the cost of a write-back is rendering the file and two fsyncs. The watcher seeing our own write is a no-op:
-// the revision it reads is the one we wrote (and were it not, the records hash or, last, the
-// empty diff would say there is nothing to do).
+// the text and revision it reads are the ones we wrote (and were they not, the records hash or,
+// last, the empty diff would say there is nothing to do). Texts are compared before revisions: a
+// file's revision is a hash of its whole text, computed only when asked for (sources/file.ts), so
+// a reload of an edited file never pays for it; only a write-back and a text seen again do.
 import type { Document } from 'yaml';
 import type { CliOverrides } from '../config/load.ts';
+import type { Split } from '../config/records-text.ts';
 import type { Logger } from '../log.ts';
 import { diff, isEmptyChangeSet } from '../store/changes.ts';
 import type { ApplyResult } from '../store/events.ts';
@@ -125,16 +128,22 @@ export interface SyncOptions {
 }
 
 // The last text that was read or written and passed every check. Its YAML document, needed only to
-// write back, is parsed when first needed (documentOf): a fast reload never builds it.
+// write back, is parsed when first needed (documentOf): a fast reload never builds it. Its revision
+// too is asked for only to write back (see the top of this file).
 interface Known {
-  readonly revision: string;
-  readonly text: string;
+  readonly snapshot: SourceSnapshot;
   doc?: Document;
 }
 
 function documentOf(known: Known): Document {
-  known.doc ??= parseDocumentText(known.text);
+  known.doc ??= parseDocumentText(known.snapshot.text);
   return known.doc;
+}
+
+// Whether two reads of a source are the same text at the same revision; the texts are compared
+// first, so an edited text is told apart without its revision.
+function sameSnapshot(a: SourceSnapshot, b: SourceSnapshot | undefined): boolean {
+  return b !== undefined && a.text === b.text && a.revision === b.revision;
 }
 
 /** RecordSync keeps a Store and a Source in step, both ways; see the top of this file. */
@@ -149,12 +158,20 @@ export class RecordSync {
   /** hash of the records last applied from the source; undefined after a write (the text says it all). */
   #appliedHash: string | undefined;
   #failure: SourceError | undefined;
-  #failedRevision: string | undefined;
+  /** the refused text, so that seeing it again does not parse it again. */
+  #failed: SourceSnapshot | undefined;
   #started = false;
   #closed = false;
   readonly #pending: PendingWrite[] = [];
-  readonly #accepted = new Set<(text: string) => void>();
+  readonly #accepted = new Set<(text: string, recordsOnly: boolean) => void>();
   readonly #chunks = new RecordChunks();
+  /**
+   * true while the text last told to onAccepted listeners is one the chunks took (by the full
+   * path's remember or a fast-path accept): a text the fast path takes then differs from it only
+   * inside `records` (its text before and after the entries is the chunks' own).
+   */
+  #toldChunks = false;
+  readonly #stopObserving: () => void;
   #flushQueued = false;
   #stopWatching: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -165,14 +182,19 @@ export class RecordSync {
     this.#log = options.log;
     this.#options = options;
     this.#debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    // The chunks follow what writes (this sync's own, or any other) change in the store, so that
+    // the reload after an API write compares those keys with the store, not every entry.
+    this.#stopObserving = store.onChange((event) => this.#chunks.observe(event));
   }
 
   /**
    * seed tells the sync that store holds, at version, exactly the RRsets text gave (already
-   * validated), so the first read of the same text takes the fast path instead of a full parse.
+   * validated, one per entry of `records`, in order), so the first read of the same text takes the
+   * fast path instead of a full parse. split is splitRecords(text), when the caller has it already.
    */
-  seed(text: string, rrsets: readonly RRset[], version: number): void {
-    this.#chunks.remember(text, rrsets, version);
+  seed(text: string, rrsets: readonly RRset[], version: number, split?: Split): void {
+    this.#chunks.remember(text, rrsets, version, split);
+    this.#toldChunks = false; // the listeners have heard nothing of it
   }
 
   /** description names the source. */
@@ -228,19 +250,22 @@ export class RecordSync {
 
   /**
    * onAccepted calls listener with every source text the sync takes as the truth: read and applied
-   * (by either reload path), or written back. Returns the function that stops it.
+   * (by either reload path), or written back. recordsOnly is true when the text differs from the
+   * one told before only in the entries of its `records` block, so that a listener reading other
+   * keys (ACME's acme_challenges) need not look at a large text again. Returns the function that
+   * stops it.
    */
-  onAccepted(listener: (text: string) => void): () => void {
+  onAccepted(listener: (text: string, recordsOnly: boolean) => void): () => void {
     this.#accepted.add(listener);
     return () => {
       this.#accepted.delete(listener);
     };
   }
 
-  #accept(text: string): void {
+  #accept(text: string, recordsOnly: boolean): void {
     for (const listener of this.#accepted) {
       try {
-        listener(text);
+        listener(text, recordsOnly);
       } catch (error) {
         this.#log.error({ err: error }, 'a listener of accepted source texts failed');
       }
@@ -254,6 +279,7 @@ export class RecordSync {
     this.#stopWatching?.();
     this.#stopWatching = undefined;
     await this.#queue;
+    this.#stopObserving();
   }
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -276,15 +302,15 @@ export class RecordSync {
 
   /**
    * #reconcile reads the source and applies what differs. Unless forced it returns undefined
-   * without parsing when the revision is the one last seen (our own write echoed by the watcher, a
-   * touch, a refused text seen again), and applies nothing when only formatting changed.
+   * without parsing when the text and revision are the ones last seen (our own write echoed by the
+   * watcher, a touch, a refused text seen again), and applies nothing when only formatting changed.
    */
   async #reconcile(trigger: ReloadTrigger, force: boolean): Promise<ReloadSummary | undefined> {
     const started = performance.now();
-    const refuse = (error: SourceError, revision: string | undefined): never => {
+    const refuse = (error: SourceError, failed: SourceSnapshot | undefined): never => {
       const durationMs = performance.now() - started;
       this.#failure = error;
-      this.#failedRevision = revision;
+      this.#failed = failed;
       this.#options.onReload?.({ trigger, ok: false, durationMs });
       this.#log.warn(
         { source: this.description, trigger, line: error.line, error: error.message },
@@ -305,8 +331,8 @@ export class RecordSync {
       );
     }
     if (!force) {
-      if (this.#failure === undefined && snapshot.revision === this.#known?.revision) return undefined;
-      if (this.#failure !== undefined && snapshot.revision === this.#failedRevision) return undefined;
+      if (this.#failure === undefined && sameSnapshot(snapshot, this.#known?.snapshot)) return undefined;
+      if (this.#failure !== undefined && sameSnapshot(snapshot, this.#failed)) return undefined;
     }
 
     // Fast path: only the entries whose text changed are parsed and checked (sources/chunks.ts).
@@ -320,9 +346,10 @@ export class RecordSync {
       }
       if (applied !== undefined) {
         fast.accept(applied.version);
-        this.#known = { revision: snapshot.revision, text: snapshot.text };
+        this.#known = { snapshot };
         this.#appliedHash = undefined;
-        this.#accept(snapshot.text);
+        this.#accept(snapshot.text, this.#toldChunks);
+        this.#toldChunks = true;
         return this.#reloaded(trigger, applied, started);
       }
     }
@@ -335,7 +362,7 @@ export class RecordSync {
         ...(this.#options.overrides ? { overrides: this.#options.overrides } : {}),
       });
     } catch (error) {
-      if (error instanceof SourceError) return refuse(error, snapshot.revision);
+      if (error instanceof SourceError) return refuse(error, snapshot);
       throw error;
     }
     const unchanged = !force && parsed.hash === this.#appliedHash;
@@ -347,14 +374,15 @@ export class RecordSync {
       if (!(error instanceof RecordError)) throw error;
       return refuse(
         new SourceError(this.description, [{ message: error.message }], { cause: error }),
-        snapshot.revision,
+        snapshot,
       );
     }
 
-    this.#known = { revision: snapshot.revision, text: snapshot.text };
+    this.#known = { snapshot };
     this.#appliedHash = parsed.hash;
     this.#chunks.remember(snapshot.text, parsed.rrsets, result.version);
-    this.#accept(snapshot.text);
+    this.#accept(snapshot.text, false);
+    this.#toldChunks = true;
     return this.#reloaded(trigger, result, started);
   }
 
@@ -362,7 +390,7 @@ export class RecordSync {
   #reloaded(trigger: ReloadTrigger, result: ApplyResult, started: number): ReloadSummary {
     const recovered = this.#failure !== undefined;
     this.#failure = undefined;
-    this.#failedRevision = undefined;
+    this.#failed = undefined;
     const summary: ReloadSummary = {
       added: result.added.length,
       updated: result.updated.length,
@@ -441,7 +469,7 @@ export class RecordSync {
       try {
         const doc = documentOf(known);
         editRecords(doc, net, this.#store.defaultTtl);
-        written = await this.#source.write(stringifyDocument(doc), known.revision);
+        written = await this.#source.write(stringifyDocument(doc), known.snapshot.revision);
       } catch (error) {
         known.doc = undefined; // undo the edit: parsed again from the text when next needed
         if (error instanceof SourceConflictError && attempt < MAX_WRITE_ATTEMPTS) {
@@ -470,7 +498,7 @@ export class RecordSync {
       } catch (error) {
         // checkChanges said yes, so only a writer bypassing this sync gets here. Put the source
         // back as it was so that it keeps mirroring the store.
-        await this.#source.write(known.text, written.revision).then(
+        await this.#source.write(known.snapshot.text, written.revision).then(
           () => {
             known.doc = undefined;
           },
@@ -481,13 +509,11 @@ export class RecordSync {
         );
         throw error;
       }
-      this.#known = {
-        revision: written.revision,
-        text: written.text,
-        ...(known.doc ? { doc: known.doc } : {}),
-      };
+      this.#known = { snapshot: written, ...(known.doc ? { doc: known.doc } : {}) };
       this.#appliedHash = undefined;
-      this.#accept(written.text);
+      // The chunks do not know the written text: what it changed beside `records` is told in full.
+      this.#accept(written.text, false);
+      this.#toldChunks = false;
       return done(applied.version);
     }
   }
