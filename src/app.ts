@@ -9,6 +9,7 @@ import { type Api, buildApi } from './api/app.ts';
 import { resolveToken } from './api/auth.ts';
 import type { Readiness } from './api/public.ts';
 import type { CliOverrides } from './config/load.ts';
+import type { Split } from './config/records-text.ts';
 import type { Config } from './config/schema.ts';
 import { createDnsService, type DnsService } from './dns-service.ts';
 import type { Logger } from './log.ts';
@@ -18,7 +19,13 @@ import { FileSource } from './sources/file.ts';
 import { MemorySource } from './sources/memory.ts';
 import type { Source } from './sources/source.ts';
 import { RecordSync, type ReloadSummary, type ReloadTrigger } from './sources/sync.ts';
-import { checkRecordList, type RecordInput, type RRset } from './store/record.ts';
+import {
+  checkRecordList,
+  RecordError,
+  type RecordInput,
+  type RRset,
+  validateRecord,
+} from './store/record.ts';
 import { Store } from './store/store.ts';
 import { createWorkerPool, type WorkerState } from './workers.ts';
 
@@ -62,7 +69,7 @@ export interface AppOptions {
    * starts with them, and the source's first read finds them unchanged without parsing it all
    * again (sources/chunks.ts), which for a million records saves most of the start-up.
    */
-  readonly seed?: { readonly text: string; readonly rrsets: readonly RRset[] };
+  readonly seed?: Seed;
   /** source replaces the file source (tests). */
   readonly source?: Source;
   /** configMap tunes the ConfigMap source used when config.kubernetes.configmap is set (tests). */
@@ -78,6 +85,40 @@ export interface AppOptions {
   readonly processMetrics?: boolean;
   /** acme sets the ACME clock and ports (tests). */
   readonly acme?: AcmeOptions;
+}
+
+/**
+ * Seed is a store holding a config's records (seedStore), the config text, the RRsets its records
+ * gave, and the text cut at its entries when it was.
+ */
+export interface Seed {
+  readonly store: Store;
+  readonly text: string;
+  readonly rrsets: readonly RRset[];
+  readonly split?: Split;
+}
+
+/**
+ * seedStore loads configured records into a new store, or returns every problem with them. Each
+ * entry is validated, and the store's first load checks them together (one entry per name and
+ * type, a CNAME alone); only a refused list is checked again entry by entry (checkRecordList), to
+ * name every problem at once. A million records load without that second pass over them.
+ */
+export function seedStore(
+  records: readonly RecordInput[],
+  defaultTtl: number,
+): { store: Store; rrsets: RRset[]; problems: [] } | { problems: string[] } {
+  const rrsets: RRset[] = [];
+  try {
+    for (const record of records) rrsets.push(validateRecord(record, defaultTtl));
+    const store = new Store({ defaultTtl });
+    store.apply({ added: rrsets });
+    return { store, rrsets, problems: [] };
+  } catch (error) {
+    if (!(error instanceof RecordError)) throw error;
+    const { problems } = validateRecords(records, defaultTtl);
+    return { problems: problems.length > 0 ? problems : [`records: ${error.message}`] };
+  }
 }
 
 /**
@@ -102,10 +143,9 @@ export function validateRecords(
 
 /** buildApp creates the store from config.records, the source sync, the DNS server and the HTTP API. */
 export function buildApp(config: Config, log: Logger, options: AppOptions = {}): App {
-  const store = new Store({ defaultTtl: config.backend.default_ttl });
-  // Records validated already (main's config check) are loaded as they are, not validated again.
-  if (options.seed) store.apply({ added: options.seed.rrsets });
-  else store.hotReload(config.records as RecordInput[]);
+  // Records validated and loaded already (main's seedStore) are not validated again.
+  const store = options.seed?.store ?? new Store({ defaultTtl: config.backend.default_ttl });
+  if (options.seed === undefined) store.hotReload(config.records as RecordInput[]);
   // behavior.md §5: exactly one source per run; kubernetes.configmap, when set, wins over the file.
   const configMap = config.kubernetes.configmap;
   const source =
@@ -127,7 +167,7 @@ export function buildApp(config: Config, log: Logger, options: AppOptions = {}):
     },
     onPersistFailure: () => metrics.observePersistFailure(),
   });
-  if (options.seed) sync.seed(options.seed.text, options.seed.rrsets, store.version);
+  if (options.seed) sync.seed(options.seed.text, options.seed.rrsets, store.version, options.seed.split);
   const acme = new Acme(config.acme, sync, log.child({ module: 'acme' }), options.acme);
   const metrics = createMetrics(
     { rrsets: () => store.size, sourceOk: () => sync.status().error === undefined },

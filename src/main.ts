@@ -3,24 +3,26 @@
 // SIGTERM/SIGINT: stop accepting (DNS and HTTP), finish what is in flight (answers, and API writes
 // being persisted), exit 0. SIGHUP: reload the records from the config file, exactly as a change of
 // the file or POST /api/v1/reload does (sources/sync.ts).
-import { buildApp, validateRecords } from './app.ts';
+import { buildApp, type Seed, seedStore } from './app.ts';
 import { parseCommandLine } from './config/cli.ts';
 import { type CliOverrides, ConfigError, loadConfigText } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createLogger } from './log.ts';
-import type { RecordInput, RRset } from './store/record.ts';
+import type { RecordInput } from './store/record.ts';
 import { isDnsWorker, runDnsWorker } from './workers.ts';
 
 // The config, its text and its records validated once: the store and the source sync start from
 // them without parsing or validating again (AppOptions.seed).
-function load(
-  path: string,
-  overrides: CliOverrides,
-): { config: Config; seed: { text: string; rrsets: RRset[] } } {
-  const { config, text } = loadConfigText(path, overrides, process.env);
-  const { rrsets, problems } = validateRecords(config.records as RecordInput[], config.backend.default_ttl);
-  if (problems.length > 0) throw new ConfigError(problems, path);
-  return { config, seed: { text, rrsets } };
+// The config returned holds no records: from here on they live in the store (and the seed).
+function load(path: string, overrides: CliOverrides): { config: Config; seed: Seed } {
+  const { config, text, split } = loadConfigText(path, overrides, process.env);
+  const seeded = seedStore(config.records as RecordInput[], config.backend.default_ttl);
+  if (!('store' in seeded)) throw new ConfigError(seeded.problems, path);
+  const { store, rrsets } = seeded;
+  return {
+    config: Object.freeze({ ...config, records: Object.freeze([]) }),
+    seed: split === undefined ? { store, text, rrsets } : { store, text, rrsets, split },
+  };
 }
 
 async function main(): Promise<number> {
@@ -35,7 +37,7 @@ async function main(): Promise<number> {
       return 2;
   }
   let config: Config;
-  let seed: { text: string; rrsets: RRset[] };
+  let seed: Seed;
   try {
     ({ config, seed } = load(command.configPath, command.overrides));
   } catch (err) {

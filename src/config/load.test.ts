@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Settings } from 'typebox/system';
-import { API_TOKEN_ENV, ConfigError, loadConfig, parseConfig, validateConfig } from './load.ts';
+import {
+  API_TOKEN_ENV,
+  ConfigError,
+  loadConfig,
+  loadConfigText,
+  parseConfig,
+  validateConfig,
+} from './load.ts';
 import { ConfigSchema, DEFAULT_RECURSION_ALLOW } from './schema.ts';
 
 // problemsOf returns the problems of the ConfigError that parsing text throws.
@@ -509,5 +516,64 @@ test('examples/config.yaml is a valid config using every record type', () => {
   assert.ok(
     config.records.some((r) => r.type === 'TXT' && r.value.some((v) => Buffer.byteLength(v) > 255)),
     'a TXT value longer than 255 octets',
+  );
+});
+
+// Start-up reads the records entry by entry (records-text.ts) where it can: the config must be the
+// one the whole-text YAML parse gives, whichever way each file is read.
+const READS: [string, string, boolean][] = [
+  [
+    'settings around entries of several shapes',
+    'dns_port: 1053\nrecords: # data\n  - name: a.example.\n    type: A\n    ttl: 600\n    value: [192.0.2.1, "192.0.2.2"]\n  # between\n  - {name: b.example., type: TXT, value: "x y"}\n  - name: c.example.\n    type: MX\n    value:\n      - 10 mail.example.\nbackend:\n  default_ttl: 120\nlog_level: warn\n',
+    true,
+  ],
+  [
+    'an entry in a shape only YAML reads (a block scalar)',
+    'records:\n- name: a.example.\n  type: TXT\n  value:\n    - |-\n      two\n      lines\n- name: b.example.\n  type: A\n  value: 192.0.2.9\n',
+    true,
+  ],
+  [
+    'an alias: the whole text is parsed',
+    'records:\n- &one {name: a., type: A, value: 192.0.2.1}\n- *one\n',
+    false,
+  ],
+  ['tabs: the whole text is parsed', 'records:\n- name: a.\n  type: A\n  value: [192.0.2.1]\n\t\n', false],
+  ['a records key in flow style', 'records: [{name: a., type: A, value: 192.0.2.1}]\nhttp_port: 0\n', false],
+];
+for (const [what, text, cut] of READS) {
+  test(`start-up read, ${what}: the same config as the whole parse`, () => {
+    const path = writeConfig(`read-${READS.findIndex(([w]) => w === what)}.yaml`, text);
+    let whole: unknown;
+    try {
+      whole = parseConfig(text, path);
+    } catch (error) {
+      whole = (error as ConfigError).problems;
+    }
+    let read: unknown;
+    let split: unknown;
+    try {
+      const loaded = loadConfigText(path, {}, {});
+      read = loaded.config;
+      split = loaded.split;
+    } catch (error) {
+      read = (error as ConfigError).problems;
+    }
+    assert.deepEqual(read, whole);
+    assert.equal(split !== undefined, cut, cut ? 'read entry by entry' : 'parsed whole');
+  });
+}
+
+test('start-up read: a bad entry is reported as the whole parse reports it, with its key', () => {
+  const text =
+    'records:\n  - name: a.example.\n    type: A\n    value: [192.0.2.1]\n  - name: b.example.\n    type: A\n    ttl: soon\n    value: [192.0.2.2]\n';
+  const path = writeConfig('read-bad.yaml', text);
+  assert.throws(
+    () => loadConfigText(path, {}, {}),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems, problemsOf(text));
+      assert.match(error.problems.join('\n'), /records\[1\]\.ttl/);
+      return true;
+    },
   );
 });

@@ -9,7 +9,14 @@ import { Value } from 'typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
 import { parseDuration } from './duration.ts';
 import { parseYamlFast } from './fast-yaml.ts';
-import { type Config, type ConfigFile, ConfigSchema, type LogLevel } from './schema.ts';
+import {
+  entryReaderMayRead,
+  parseRecordEntry,
+  type RecordEntry,
+  type Split,
+  splitRecords,
+} from './records-text.ts';
+import { type Config, type ConfigFile, ConfigSchema, type LogLevel, RecordSchema } from './schema.ts';
 
 /** ConfigError is a config that cannot be used; problems holds one line per problem, each naming its key. */
 export class ConfigError extends Error {
@@ -43,12 +50,15 @@ export function loadConfig(path: string, overrides: CliOverrides, env: NodeJS.Pr
   return loadConfigText(path, overrides, env).config;
 }
 
-/** loadConfigText is loadConfig that also returns the text it read and validated. */
+/**
+ * loadConfigText is loadConfig that also returns the text it read and validated, and, when the
+ * records were read entry by entry (below), the text cut at those entries.
+ */
 export function loadConfigText(
   path: string,
   overrides: CliOverrides,
   env: NodeJS.ProcessEnv,
-): { config: Config; text: string } {
+): { config: Config; text: string; split?: Split } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -57,7 +67,13 @@ export function loadConfigText(
       cause: error,
     });
   }
-  const raw = parseYaml(text, path);
+  // A million records are read entry by entry, each in the common shape read directly, and the
+  // settings around them by the YAML parser: start-up in seconds where a YAML parse of the whole
+  // text takes ~10 s (issue 4). Any doubt, and the whole text goes through the YAML parser.
+  const entries = readRecordEntries(text);
+  let raw = parseYaml(entries === undefined ? text : entries.split.rest.replace('\u0000', ''), path);
+  const fast = entries !== undefined && isPlainObject(raw) && raw.records === null ? entries : undefined;
+  if (entries !== undefined && fast === undefined) raw = parseYaml(text, path);
   if (isPlainObject(raw)) {
     const token = env[API_TOKEN_ENV];
     // A non-mapping `api` is left alone so that its own problem is reported.
@@ -72,7 +88,39 @@ export function loadConfigText(
       if (value !== undefined) raw[key] = Array.isArray(value) ? [...value] : value;
     }
   }
-  return { config: validateConfig(raw, path), text };
+  if (fast === undefined) return { config: validateConfig(raw, path), text };
+  // The entries have the schema's shape already (readRecordEntries); the settings are checked as usual.
+  const config = validateConfig(raw, path);
+  return { config: Object.freeze({ ...config, records: fast.records }), text, split: fast.split };
+}
+
+let compiledRecord: ReturnType<typeof Compile<typeof RecordSchema>> | undefined;
+
+// The records of text read entry by entry, or undefined when the whole text must be parsed: a
+// layout splitRecords does not cut, an alias (its anchor may be in another entry), or an entry
+// that is not a valid record in shape (the YAML parse then reports it with its line).
+function readRecordEntries(text: string): { split: Split; records: RecordEntry[] } | undefined {
+  if (!entryReaderMayRead(text)) return undefined;
+  const split = splitRecords(text);
+  if (split === undefined) return undefined;
+  const records: RecordEntry[] = [];
+  for (const chunk of split.chunks) {
+    const entry = parseRecordEntry(chunk) ?? parseRecordEntryYaml(chunk);
+    if (entry === undefined) return undefined;
+    records.push(entry);
+  }
+  return { split, records };
+}
+
+// An entry in a shape parseRecordEntry leaves aside, parsed as YAML and normalised as
+// validateConfig would; undefined unless it is a valid record in shape.
+function parseRecordEntryYaml(chunk: string): RecordEntry | undefined {
+  const parsed = parseYamlFast(chunk)?.value;
+  if (!Array.isArray(parsed) || parsed.length !== 1) return undefined;
+  const entry = normalise({ records: parsed }) as { records: unknown[] };
+  compiledRecord ??= Compile(RecordSchema);
+  const record = entry.records[0];
+  return compiledRecord.Check(record) ? deepFreeze(record as RecordEntry) : undefined;
 }
 
 /**

@@ -293,7 +293,8 @@ const KubernetesSchema = Type.Object(
   { ...closed, default: {}, description: 'Kubernetes integration.' },
 );
 
-const RecordSchema = Type.Object(
+/** RecordSchema is the shape of one entry of `records`. */
+export const RecordSchema = Type.Object(
   {
     name: Type.String({ description: 'Owner name, e.g. "www.example.com." (trailing dot optional).' }),
     type: Type.String({ description: 'A, AAAA, CNAME, MX, TXT, NS, SRV, PTR, SOA or CAA.' }),

@@ -11,6 +11,8 @@ export type Name = string & { readonly __brand: 'Name' };
 export const ROOT = '.' as Name;
 
 const OWNER_LABEL = /^[a-z0-9_-]{1,63}$/;
+// A name normaliseName would return unchanged (given its length is checked too).
+const NORMAL_NAME = /^(?:\*\.)?(?:[a-z0-9_-]{1,63}\.)+$/;
 
 /**
  * normaliseName validates an owner name as behavior.md §1 requires (letters, digits, `-`, `_`,
@@ -18,6 +20,8 @@ const OWNER_LABEL = /^[a-z0-9_-]{1,63}$/;
  * returns it lower-cased with the trailing dot. The trailing dot is optional on input.
  */
 export function normaliseName(input: string): Name {
+  // Most names are written as they are kept: lower case, with the trailing dot, nothing to change.
+  if (input.length < MAX_NAME_OCTETS && NORMAL_NAME.test(input)) return input as Name;
   // Only ASCII letters are folded: toLowerCase() would turn U+212A KELVIN SIGN into "k".
   const text = input.trim().replace(/[A-Z]+/g, (s) => s.toLowerCase());
   if (text === '.' || text === '') {

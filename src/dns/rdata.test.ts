@@ -518,3 +518,65 @@ test('parseSoa gives the SOA fields', () => {
     minimum: 300,
   });
 });
+
+// canonicalValue returns a value already in canonical form without parsing it: the shortcut must
+// agree with the codecs (encode, then decode) on every value, valid or not.
+describe('canonicalValue shortcuts agree with the codecs', () => {
+  let seed = 99;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return (seed >>> 8) % n;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rand(xs.length)] as T;
+  const octet = () =>
+    pick(['0', '1', '9', '10', '99', '100', '199', '249', '255', '256', '300', '01', '00', '1000']);
+  const hexGroup = () => pick(['0', '00', '1', 'a', 'A', 'ff', 'db8', '0db8', 'ffff', '10000', 'g', '']);
+  const label = () =>
+    pick(['a', 'www', 'x-y', '_sip', 'Mail', '*', 'a.b', 'é', 'a\\.b', 'z'.repeat(63), 'z'.repeat(64)]);
+  const name = () => `${Array.from({ length: 1 + rand(4) }, label).join('.')}${pick(['.', '.', ''])}`;
+  const generators: [string, () => string][] = [
+    ['A', () => Array.from({ length: pick([4, 4, 4, 3, 5]) }, octet).join('.') + pick(['', '', ' '])],
+    [
+      'AAAA',
+      () => {
+        const groups = Array.from({ length: pick([8, 8, 7, 9, 3]) }, hexGroup);
+        const text = groups.join(':');
+        return rand(3) === 0
+          ? text.replace(/:(0:)+/, '::')
+          : rand(4) === 0
+            ? `::${groups.slice(0, 3).join(':')}`
+            : text;
+      },
+    ],
+    ['CNAME', name],
+    ['NS', name],
+    ['PTR', name],
+    ['MX', () => `${pick(['0', '10', '65535', '65536', '010', '-1'])}${pick([' ', '  ', ''])}${name()}`],
+    ['TXT', () => pick(['v=spf1 -all', '', 'a "quoted" b', 'é', '\ud83d\ude00', '\ud800', 'x'.repeat(300)])],
+  ];
+  for (const [type, generate] of generators) {
+    test(`${type}: 2,000 values`, () => {
+      let valid = 0;
+      for (let i = 0; i < 2000; i++) {
+        const value = generate();
+        let expected: string | Error;
+        try {
+          expected = roundTrip(RRType[type as keyof typeof RRType], value);
+        } catch (err) {
+          expected = err as Error;
+        }
+        if (expected instanceof Error) {
+          assert.throws(
+            () => canonicalValue(type, value),
+            PresentationError,
+            `${type} "${value}" must be refused`,
+          );
+        } else {
+          valid++;
+          assert.equal(canonicalValue(type, value), expected, `${type} "${value}"`);
+        }
+      }
+      assert.ok(valid > 200, `${valid} valid values generated`);
+    });
+  }
+});

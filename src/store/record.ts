@@ -129,7 +129,6 @@ export function validateKey(input: RecordKeyInput): RecordKey {
 export function validateRecord(input: RecordInput, defaultTtl: number): RRset {
   const name = validateName(input.name);
   const type = validateType(input.type, name);
-  const what = `${type} record ${name}`;
 
   // behavior.md §1: missing or 0 means backend.default_ttl
   const raw = input.ttl as unknown;
@@ -138,7 +137,7 @@ export function validateRecord(input: RecordInput, defaultTtl: number): RRset {
     if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < MIN_TTL || raw > MAX_TTL) {
       throw new RecordError(
         'INVALID_TTL',
-        `invalid TTL ${describe(raw)} for ${what}: must be an integer from ${MIN_TTL} to ${MAX_TTL} (0 or none means the default)`,
+        `invalid TTL ${describe(raw)} for ${what(type, name)}: must be an integer from ${MIN_TTL} to ${MAX_TTL} (0 or none means the default)`,
       );
     }
     ttl = raw;
@@ -146,53 +145,76 @@ export function validateRecord(input: RecordInput, defaultTtl: number): RRset {
 
   const value = input.value as unknown;
   if (!Array.isArray(value))
-    throw new RecordError('INVALID_VALUE', `value of ${what} must be a list of strings`);
-  if (value.length === 0) throw new RecordError('INVALID_VALUE', `${what} needs at least one value`);
+    throw new RecordError('INVALID_VALUE', `value of ${what(type, name)} must be a list of strings`);
+  if (value.length === 0)
+    throw new RecordError('INVALID_VALUE', `${what(type, name)} needs at least one value`);
   const values: string[] = [];
-  const seen = new Set<string>();
+  // Whether every value is already canonical and distinct: then a frozen input list is kept as it is.
+  let asGiven = true;
   for (const v of value as unknown[]) {
-    const canonical = canonicalRdata(type, v, what);
-    if (seen.has(canonical)) continue;
-    seen.add(canonical);
+    const canonical = canonicalRdata(type, v, name);
+    if (canonical !== v) asGiven = false;
+    // Duplicates by canonical form collapse; a list is a few values, so a scan beats a set.
+    if (values.includes(canonical)) {
+      asGiven = false;
+      continue;
+    }
     values.push(canonical);
   }
   // RFC 2181 §10.1: a CNAME RRset holds exactly one RR (counted after duplicates collapse).
   if (type === 'CNAME' && values.length !== 1) {
     throw new RecordError(
       'INVALID_VALUE',
-      `${what} has ${values.length} values (${values.join(', ')}): a CNAME holds exactly one (RFC 2181 §10.1)`,
+      `${what(type, name)} has ${values.length} values (${values.join(', ')}): a CNAME holds exactly one (RFC 2181 §10.1)`,
     );
   }
-  return Object.freeze({ name, type, ttl, values: Object.freeze(values) });
+  // A frozen list given as kept is shared; otherwise a copy of exactly its length (push leaves room).
+  const kept =
+    asGiven && Object.isFrozen(value) ? (value as readonly string[]) : Object.freeze(values.slice());
+  return Object.freeze({ name, type, ttl, values: kept });
+}
+
+// Names a record in messages; built only when one is needed, not once per record loaded.
+function what(type: RecordType, name: Name): string {
+  return `${type} record ${name}`;
 }
 
 const MAX_RDATA = 0xffff;
 
-function canonicalRdata(type: RecordType, value: unknown, what: string): string {
+function canonicalRdata(type: RecordType, value: unknown, name: Name): string {
   if (typeof value !== 'string') {
-    throw new RecordError('INVALID_VALUE', `invalid value ${describe(value)} for ${what}: must be a string`);
+    throw new RecordError(
+      'INVALID_VALUE',
+      `invalid value ${describe(value)} for ${what(type, name)}: must be a string`,
+    );
   }
   let canonical: string;
   try {
     canonical = canonicalValue(type, value);
   } catch (err) {
     if (err instanceof PresentationError) {
-      throw new RecordError('INVALID_VALUE', `invalid value "${value}" for ${what}: ${err.message}`, {
-        cause: err,
-      });
+      throw new RecordError(
+        'INVALID_VALUE',
+        `invalid value "${value}" for ${what(type, name)}: ${err.message}`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }
   // RDLENGTH is 16 bits (RFC 1035 §3.2.1): a longer value could never be sent. Only TXT and CAA
   // can get there; every other type is a few numbers and names of at most 255 octets each.
   if (type !== 'TXT' && type !== 'CAA') return canonical;
+  // At most 3 UTF-8 octets per UTF-16 unit, plus a length octet per 255: a shorter text fits.
+  if (canonical.length <= MAX_RDATA / 4) return canonical;
   try {
     encodeRdata(new Writer(2 + MAX_RDATA, 64), RRType[type], canonical);
   } catch (err) {
     if (err !== NO_SPACE) throw err;
     throw new RecordError(
       'INVALID_VALUE',
-      `invalid value "${value.slice(0, 40)}…" for ${what}: longer than ${MAX_RDATA} octets on the wire`,
+      `invalid value "${value.slice(0, 40)}…" for ${what(type, name)}: longer than ${MAX_RDATA} octets on the wire`,
     );
   }
   return canonical;
@@ -287,38 +309,51 @@ export function checkRecordList(
 ): { rrsets: RRset[]; problems: RecordListProblem[] } {
   const rrsets: RRset[] = [];
   const problems: RecordListProblem[] = [];
-  const first = new Map<string, number>();
-  const typesAt = new Map<Name, Map<RecordType, number>>();
-  inputs.forEach((input, index) => {
+  // The entries accepted so far at each name, by index: a name holds a few types at most, so a
+  // scan of its list beats a map per name, which for a million records costs seconds of start-up.
+  const atName = new Map<Name, number[]>();
+  const accepted: (RRset | undefined)[] = []; // by index, dense
+  let lastName: Name | undefined;
+  let lastHere: number[] = [];
+  for (let index = 0; index < inputs.length; index++) {
     let rrset: RRset;
     try {
-      rrset = validateRecord(input, defaultTtl);
+      rrset = validateRecord(inputs[index] as RecordInput, defaultTtl);
     } catch (error) {
       if (!(error instanceof RecordError)) throw error;
       problems.push({ index, error });
-      return;
+      accepted.push(undefined);
+      continue;
     }
-    const what = `${rrset.type} record ${rrset.name}`;
-    const earlier = first.get(recordKey(rrset.name, rrset.type));
+    accepted.push(rrset);
+    // Entries of one name usually stand together: the last name's list is reused without a lookup.
+    const here = rrset.name === lastName ? lastHere : atName.get(rrset.name);
+    if (here === undefined) {
+      lastName = rrset.name;
+      lastHere = [index];
+      atName.set(rrset.name, lastHere);
+      rrsets.push(rrset);
+      continue;
+    }
+    let earlier: number | undefined;
+    let clash: number | undefined;
+    for (const i of here) {
+      const type = (accepted[i] as RRset).type;
+      if (type === rrset.type) earlier = i;
+      else if (type === 'CNAME' || rrset.type === 'CNAME') clash ??= i;
+    }
     if (earlier !== undefined) {
-      const message = `${what} repeats records[${earlier}]: give one entry per name and type, with every value in its list`;
+      const message = `${rrset.type} record ${rrset.name} repeats records[${earlier}]: give one entry per name and type, with every value in its list`;
       problems.push({ index, error: new RecordError('RELOAD_FAILED', message) });
-      return;
+      continue;
     }
-    first.set(recordKey(rrset.name, rrset.type), index);
-    let types = typesAt.get(rrset.name);
-    if (types === undefined) {
-      types = new Map();
-      typesAt.set(rrset.name, types);
-    }
-    const clash = [...types].find(([t]) => t === 'CNAME' || rrset.type === 'CNAME');
     if (clash !== undefined) {
-      const message = `${what} cannot sit beside the ${clash[0]} record of records[${clash[1]}]: a name with a CNAME holds no other type (RFC 1034 §3.6.2)`;
+      const message = `${rrset.type} record ${rrset.name} cannot sit beside the ${(accepted[clash] as RRset).type} record of records[${clash}]: a name with a CNAME holds no other type (RFC 1034 §3.6.2)`;
       problems.push({ index, error: new RecordError('INVALID_VALUE', message) });
-      return;
+      continue;
     }
-    types.set(rrset.type, index);
+    here.push(index);
     rrsets.push(rrset);
-  });
+  }
   return { rrsets, problems };
 }

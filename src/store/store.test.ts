@@ -891,3 +891,82 @@ test('a reader running during reloads sees old or new, never a mix', async () =>
   assert.ok(reads.timer > 20, `timer reader ran ${reads.timer} times`);
   assert.ok(reads.listener > 200, `listener ran ${reads.listener} times`);
 });
+
+// The first load of an empty store takes its own path (#fill): it must hold, index and refuse
+// exactly as the general path does.
+test('a first load into an empty store equals the same RRsets added one by one', () => {
+  const inputs: RecordInput[] = [
+    { name: 'example.com', type: 'SOA', value: [SOA] },
+    { name: 'a.b.c.example.com', type: 'A', value: ['192.0.2.1'] },
+    { name: 'www.example.com', type: 'AAAA', value: ['2001:db8::1'] },
+    { name: 'example.com', type: 'NS', value: ['ns1.example.com.'] },
+    { name: 'www.example.com', type: 'A', value: ['192.0.2.2'] },
+    { name: 'x.other.org', type: 'TXT', value: ['t'] },
+    { name: 'alias.example.com', type: 'CNAME', value: ['www.example.com.'] },
+  ];
+  const rrsets = inputs.map((i) => validateRecord(i, 300));
+  const bulk = store();
+  const events = recording(bulk);
+  const result = bulk.apply({ added: rrsets });
+  const single = store();
+  for (const rrset of rrsets) single.apply({ added: [rrset] });
+  assert.equal(bulk.size, 7);
+  assert.equal(result.version, 1);
+  assert.equal(events[0]?.kind, 'added');
+  assert.equal(events.length, 1);
+  assert.deepEqual(events[0]?.added, rrsets);
+  assert.deepEqual(bulk.all(), single.all());
+  for (const name of [
+    'example.com.',
+    'b.c.example.com.',
+    'c.example.com.',
+    'com.',
+    'org.',
+    '.',
+    'other.org.',
+  ]) {
+    assert.equal(bulk.zones.hasNode(n(name)), true, name);
+  }
+  assert.equal(bulk.zones.hasNode(n('b.example.com.')), false);
+  assert.equal(bulk.zones.closestZone(n('a.b.c.example.com.')), 'example.com.');
+  assert.deepEqual(
+    bulk.get(n('www.example.com.')).map((r) => r.type),
+    ['A', 'AAAA'],
+  );
+  // Counts are exact: deleting every owner under c.example.com leaves it and b out of the tree.
+  bulk.delete(n('a.b.c.example.com.'), 'A');
+  assert.equal(bulk.zones.hasNode(n('c.example.com.')), false);
+  assert.equal(bulk.zones.hasNode(n('example.com.')), true);
+});
+
+for (const [what, inputs, message] of [
+  [
+    'the same name and type twice',
+    [
+      { name: 'a.example.com', type: 'A', value: ['192.0.2.1'] },
+      { name: 'a.example.com', type: 'A', value: ['192.0.2.2'] },
+    ],
+    /appears twice in one change set \(added\[0\] and added\[1\]\)/,
+  ],
+  [
+    'a CNAME beside another type',
+    [
+      { name: 'a.example.com', type: 'A', value: ['192.0.2.1'] },
+      { name: 'a.example.com', type: 'CNAME', value: ['b.example.com.'] },
+    ],
+    /added\[0\]: A record a\.example\.com\. cannot sit beside the CNAME/,
+  ],
+] as const) {
+  test(`a first load holding ${what} is refused as the general path refuses it, and nothing is kept`, () => {
+    const s = store();
+    const events = recording(s);
+    assert.throws(
+      () => s.apply({ added: inputs.map((i) => validateRecord(i, 300)) }, { reload: true }),
+      isRecordError(/CNAME/.test(what) ? 'INVALID_VALUE' : 'RELOAD_FAILED', message),
+    );
+    assert.equal(s.size, 0);
+    assert.equal(s.get(n('a.example.com.')).length, 0);
+    assert.equal(s.zones.hasNode(n('example.com.')), false);
+    assert.equal(events.length, 0);
+  });
+}

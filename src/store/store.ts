@@ -90,7 +90,7 @@ export class Store {
   // map: a name holds a handful of types, a scan of them is as fast as a hash lookup, and at a
   // million names the memory saved is most of the store's (bench/memory).
   readonly #nodes = new Map<Name, readonly RRset[]>();
-  readonly #zones = new ZoneIndex();
+  readonly #zones = new ZoneIndex((name) => this.#nodes.has(name));
   readonly #listeners = new Set<ChangeListener>();
   readonly #onListenerError: (error: unknown, event: ChangeEvent) => void;
   readonly #pending: ChangeEvent[] = [];
@@ -298,6 +298,10 @@ export class Store {
   ): ApplyResult {
     const plus = added.map(frozen);
     const changed = updated.map(frozen);
+    if (this.#size === 0 && changed.length === 0 && deleted.length === 0 && plus.length > 0) {
+      const filled = this.#fill(plus, mode.reload);
+      if (filled !== undefined) return filled;
+    }
     this.#check(plus, changed, deleted, mode.batch);
     if (isEmptyChangeSet({ added: plus, updated: changed, deleted })) {
       return Object.freeze({
@@ -356,6 +360,52 @@ export class Store {
       added: Object.freeze(plus),
       updated: Object.freeze(replaced),
       deleted: Object.freeze(removed),
+    });
+    this.#emit(event);
+    return event;
+  }
+
+  // The first load of an empty store (start-up, a million RRsets): the RRsets are grouped by name
+  // straight into the nodes, checking what #check would; at the first doubt the nodes are emptied
+  // again and undefined returned, and the general path finds the problem and reports it.
+  #fill(plus: readonly RRset[], reload: boolean): ApplyResult | undefined {
+    const nodes = this.#nodes as Map<Name, RRset[]>;
+    // RRsets of one name usually come together: the last name's list is reused without a lookup.
+    let lastName: Name | undefined;
+    let last: RRset[] = [];
+    for (const rrset of plus) {
+      if (rrset.values.length === 0 || (rrset.type === 'CNAME' && rrset.values.length !== 1)) {
+        nodes.clear();
+        return undefined;
+      }
+      const here = rrset.name === lastName ? last : nodes.get(rrset.name);
+      if (here === undefined) {
+        lastName = rrset.name;
+        last = [rrset];
+        nodes.set(rrset.name, last);
+        continue;
+      }
+      for (const other of here) {
+        if (other.type === rrset.type || other.type === 'CNAME' || rrset.type === 'CNAME') {
+          nodes.clear();
+          return undefined;
+        }
+      }
+      here.push(rrset);
+    }
+    // Frozen in place: each node's array is the one readers will share.
+    for (const rrsets of nodes.values())
+      Object.freeze(rrsets.length > 1 ? rrsets.sort(byTypeNumber) : rrsets);
+    this.#zones.ownersAdded(nodes.keys());
+    for (const rrset of plus) if (rrset.type === 'SOA') this.#zones.apexAdded(rrset.name);
+    this.#size = plus.length;
+    this.#version++;
+    const event: ChangeEvent = Object.freeze({
+      kind: reload ? 'reloaded' : 'added',
+      version: this.#version,
+      added: Object.freeze(plus),
+      updated: NO_UPDATES,
+      deleted: NO_RRSETS,
     });
     this.#emit(event);
     return event;

@@ -22,14 +22,21 @@ export interface ZoneView {
 }
 
 /**
- * ZoneIndex keeps the apex set and, for every name in the tree, how many owner names lie at or
- * below it. Adding or removing an owner name touches only that name and its ancestors, so each
- * change costs O(labels) and nothing is ever rebuilt from scratch.
+ * ZoneIndex keeps the apex set and, for every name above an owner name, how many owner names lie
+ * below it. Adding or removing an owner name touches only its ancestors, so each change costs
+ * O(labels) and nothing is ever rebuilt from scratch; whether a name owns RRsets itself is the
+ * store's to say (owns), so a million owners are not counted twice.
  */
 export class ZoneIndex implements ZoneView {
   readonly #apexes = new Set<Name>();
-  // name → number of owner names (names with ≥ 1 RRset) at or below it; absent means 0
-  readonly #nodes = new Map<Name, number>();
+  // name → number of owner names (names with ≥ 1 RRset) strictly below it; absent means 0
+  readonly #below = new Map<Name, number>();
+  readonly #owns: (name: Name) => boolean;
+
+  /** owns reports whether a name owns RRsets: the store's nodes. */
+  constructor(owns: (name: Name) => boolean) {
+    this.#owns = owns;
+  }
 
   get size(): number {
     return this.#apexes.size;
@@ -48,7 +55,7 @@ export class ZoneIndex implements ZoneView {
   }
 
   hasNode(name: Name): boolean {
-    return this.#nodes.has(name);
+    return this.#below.has(name) || this.#owns(name);
   }
 
   apexes(): Name[] {
@@ -57,17 +64,41 @@ export class ZoneIndex implements ZoneView {
 
   /** ownerAdded records that name now owns RRsets (it owned none before). */
   ownerAdded(name: Name): void {
-    for (let n: Name | undefined = name; n !== undefined; n = parentName(n)) {
-      this.#nodes.set(n, (this.#nodes.get(n) ?? 0) + 1);
+    this.#count(parentName(name), 1);
+  }
+
+  /**
+   * ownersAdded is ownerAdded for many names at once (a first load): owners that share a parent,
+   * as they mostly do, are counted into that parent's ancestors once, together.
+   */
+  ownersAdded(names: Iterable<Name>): void {
+    let parent: Name | undefined;
+    let count = 0;
+    for (const name of names) {
+      const up = parentName(name);
+      if (up === parent) {
+        count++;
+        continue;
+      }
+      this.#count(parent, count);
+      parent = up;
+      count = 1;
     }
+    this.#count(parent, count);
   }
 
   /** ownerRemoved records that name no longer owns any RRset. */
   ownerRemoved(name: Name): void {
-    for (let n: Name | undefined = name; n !== undefined; n = parentName(n)) {
-      const count = (this.#nodes.get(n) ?? 0) - 1;
-      if (count > 0) this.#nodes.set(n, count);
-      else this.#nodes.delete(n);
+    this.#count(parentName(name), -1);
+  }
+
+  // Adds delta owners below name and each of its ancestors.
+  #count(name: Name | undefined, delta: number): void {
+    if (delta === 0) return;
+    for (let n = name; n !== undefined; n = parentName(n)) {
+      const count = (this.#below.get(n) ?? 0) + delta;
+      if (count > 0) this.#below.set(n, count);
+      else this.#below.delete(n);
     }
   }
 
