@@ -50,6 +50,15 @@ describe('splitRecords', () => {
   }
 });
 
+// The RRsets the full path gives for text, or undefined when it refuses the text.
+function fullParse(text: string): readonly RRset[] | undefined {
+  try {
+    return parseSource(text, { source: 'test', defaultTtl: 300 }).rrsets;
+  } catch {
+    return undefined;
+  }
+}
+
 // A store loaded the slow way, and a RecordChunks that remembers that text.
 function loaded(text: string): { store: Store; chunks: RecordChunks } {
   const parsed = parseSource(text, { source: 'test', defaultTtl: 300 });
@@ -94,12 +103,7 @@ describe('RecordChunks', () => {
       if (edit === 4) records[i] = { ...(records[i] as (typeof records)[number]), ttl: 60 + rand(1000) };
       if (edit === 5) records.push({ ...(records[i] as (typeof records)[number]) }); // a duplicate: the full path refuses it
       const text = stringify({ dns_port: 1053, records });
-      let full: readonly RRset[] | undefined;
-      try {
-        full = parseSource(text, { source: 'test', defaultTtl: 300 }).rrsets;
-      } catch {
-        full = undefined;
-      }
+      const full = fullParse(text);
       const fast = chunks.changes(text, store);
       if (full === undefined) {
         assert.equal(fast, undefined, `round ${round}: a refused text must not take the fast path`);
@@ -253,12 +257,7 @@ function randomEdits(indent: string, seedValue: number, rounds: number, observe:
       }
     }
     const text = textOf(next, head, end);
-    let full: readonly RRset[] | undefined;
-    try {
-      full = parseSource(text, { source: 'test', defaultTtl: 300 }).rrsets;
-    } catch {
-      full = undefined;
-    }
+    const full = fullParse(text);
     const fast = chunks.changes(text, store);
     edits.push(`${pick}${fast === undefined ? '' : '+'}`);
     const context = `round ${round}, edits ${edits.join(' ')}`;
