@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { dig } from '../helpers/dig.ts';
 import { FakeKube, type PolicyRule, startConfigMapServer } from '../helpers/fake-kube.ts';
-import type { Running } from '../helpers/server.ts';
+import { api, type Running } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const NS = 'acme';
@@ -32,19 +32,6 @@ before(async () => {
 });
 after(() => fake.close());
 
-async function api(s: Running, method: string, path: string, body?: unknown): Promise<number> {
-  const res = await fetch(`${s.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${s.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 async function txt(s: Running): Promise<string[]> {
   const answer = await dig(s.port, '_acme-challenge.example.com', 'TXT', '+norec');
   return answer.answer.map((line) => JSON.parse(line.split(/\s+/).slice(4).join(' ')) as string).sort();
@@ -55,13 +42,16 @@ test('a challenge set through one replica is in the ConfigMap and served by the 
   const a = await startConfigMapServer(t, fake, { namespace: NS, name: NAME });
   const b = await startConfigMapServer(t, fake, { namespace: NS, name: NAME });
 
-  assert.equal(await api(a, 'POST', '/api/v1/acme/dns01', { domain: 'example.com', value: 'apex' }), 201);
   assert.equal(
-    await api(b, 'POST', '/api/v1/acme/dns01', { domain: '*.example.com', value: 'wildcard' }),
+    (await api(a, 'POST', '/api/v1/acme/dns01', { domain: 'example.com', value: 'apex' })).status,
     201,
   );
   assert.equal(
-    await api(a, 'PUT', `/api/v1/acme/http01/${TOKEN}`, { keyAuthorization: KEY_AUTHORIZATION }),
+    (await api(b, 'POST', '/api/v1/acme/dns01', { domain: '*.example.com', value: 'wildcard' })).status,
+    201,
+  );
+  assert.equal(
+    (await api(a, 'PUT', `/api/v1/acme/http01/${TOKEN}`, { keyAuthorization: KEY_AUTHORIZATION })).status,
     200,
   );
 
@@ -83,8 +73,11 @@ test('a challenge set through one replica is in the ConfigMap and served by the 
     );
   }
 
-  assert.equal(await api(b, 'DELETE', '/api/v1/acme/dns01', { domain: 'example.com', value: 'apex' }), 204);
-  assert.equal(await api(b, 'DELETE', `/api/v1/acme/http01/${TOKEN}`), 204);
+  assert.equal(
+    (await api(b, 'DELETE', '/api/v1/acme/dns01', { domain: 'example.com', value: 'apex' })).status,
+    204,
+  );
+  assert.equal((await api(b, 'DELETE', `/api/v1/acme/http01/${TOKEN}`)).status, 204);
   await waitFor(async () => (await txt(a)).join() === 'wildcard', { what: 'A to keep only the other value' });
   await waitFor(async () => (await fetch(`${a.url}/.well-known/acme-challenge/${TOKEN}`)).status === 404, {
     what: 'A to drop the token',

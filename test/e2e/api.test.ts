@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { silentLogger } from '../../src/log.ts';
 import { dig } from '../helpers/dig.ts';
-import { type Running, startServer } from '../helpers/server.ts';
+import { api, type Running, startServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const CONFIG = `# jw238dns test config: this comment must survive write-back
@@ -25,24 +25,6 @@ records:
     type: A
     value: [192.0.2.25]
 `;
-
-async function api(
-  s: Running,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${s.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${s.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
-}
 
 async function answers(s: Running, name: string, type = 'A'): Promise<string[]> {
   return (await dig(s.port, name, type, '+norec')).answer.map((a) => a.split(' ').slice(4).join(' ')).sort();

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { dig } from '../helpers/dig.ts';
 import { FakeKube, type PolicyRule, startConfigMapServer } from '../helpers/fake-kube.ts';
-import type { Running } from '../helpers/server.ts';
+import { api, type Running } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const NAME = 'jw238dns'; // the Role's resourceNames allow this name only
@@ -51,21 +51,8 @@ async function setup(
   return { s, ns };
 }
 
-async function api(s: Running, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${s.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${s.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    json: (text === '' ? undefined : JSON.parse(text)) as Record<string, unknown>,
-  };
-}
+/** ApiError is the body of an API error response (docs/errors.md). */
+type ApiError = { code: string; error: string };
 
 async function answers(s: Running, name: string, type = 'A'): Promise<string[]> {
   return (await dig(s.port, name, type, '+norec')).answer
@@ -209,8 +196,8 @@ describe('ConfigMap source', () => {
         value: ['192.0.2.90'],
       });
       assert.equal(res.status, 503);
-      assert.equal(res.json.code, 'PERSIST_FAILED');
-      assert.match(String(res.json.error), /cannot reach the API server: ECONNREFUSED/);
+      assert.equal((res.json as ApiError).code, 'PERSIST_FAILED');
+      assert.match((res.json as ApiError).error, /cannot reach the API server: ECONNREFUSED/);
       assert.equal((await dig(s.port, 'lost.example.com', 'A', '+norec')).status, 'NXDOMAIN', 'not applied');
       // Readiness stays: every replica shares the API server, and the records are still served.
       assert.equal((await fetch(`${s.url}/ready`)).status, 200);
@@ -252,7 +239,7 @@ describe('ConfigMap source', () => {
       value: ['192.0.2.5'],
     });
     assert.equal(res.status, 503);
-    assert.equal(res.json.code, 'PERSIST_FAILED');
+    assert.equal((res.json as ApiError).code, 'PERSIST_FAILED');
     assert.match(stored(ns), /999\.0\.0\.1/, 'the broken text is not overwritten');
     editText(ns, (text) => text.replace('999.0.0.1]', '192.0.2.4]'));
     await waitFor(served(s, 'www.example.com', '192.0.2.4'), { what: 'the fixed text' });
@@ -265,8 +252,8 @@ describe('ConfigMap source', () => {
     const value = Array.from({ length: 20 }, (_, i) => `v=${i} ${'z'.repeat(200)}`);
     const res = await api(s, 'POST', '/api/v1/records', { name: 'big.example.com', type: 'TXT', value });
     assert.equal(res.status, 503);
-    assert.equal(res.json.code, 'PERSIST_FAILED');
-    assert.match(String(res.json.error), /over the 1048576 bytes \(1 MiB\) Kubernetes allows/);
+    assert.equal((res.json as ApiError).code, 'PERSIST_FAILED');
+    assert.match((res.json as ApiError).error, /over the 1048576 bytes \(1 MiB\) Kubernetes allows/);
     assert.equal(requests(ns).filter((r) => r.verb === 'update').length, 0);
     assert.equal((await dig(s.port, 'big.example.com', 'TXT', '+norec')).status, 'NXDOMAIN');
   });

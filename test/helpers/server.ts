@@ -79,3 +79,25 @@ export async function startServer(
     configPath,
   };
 }
+
+/**
+ * api sends a request to a test server's HTTP API with its bearer token (and body as JSON when
+ * given) and returns the status and the parsed JSON body (undefined when empty).
+ */
+export async function api(
+  s: Running,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${s.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${s.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
