@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isIPv6 } from 'node:net';
 import { describe, test } from 'node:test';
 import { RRType, typeName } from './constants.ts';
 import { PresentationError, WireError } from './errors.ts';
@@ -579,4 +580,34 @@ describe('canonicalValue shortcuts agree with the codecs', () => {
       assert.ok(valid > 200, `${valid} valid values generated`);
     });
   }
+});
+
+// parseIPv6 reads plain hex groups directly (parseHexGroups): it must accept exactly what
+// net.isIPv6 accepts and give the address the WHATWG URL parser gives (RFC 5952 form).
+test('AAAA: the direct read of hex groups agrees with net.isIPv6 and the URL parser', () => {
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return (seed >>> 8) % n;
+  };
+  const group = () =>
+    ['0', '00', '000', '0000', '1', 'a', 'F', 'ff', 'db8', 'ffff', '10000', ''][rand(12)] as string;
+  let valid = 0;
+  for (let i = 0; i < 5000; i++) {
+    const groups = Array.from({ length: 1 + rand(9) }, group);
+    let text = groups.join(':');
+    if (rand(2) === 0) {
+      const at = rand(groups.length + 1);
+      text = `${groups.slice(0, at).join(':')}::${groups.slice(at).join(':')}`;
+    }
+    if (!isIPv6(text)) {
+      assert.throws(() => canonicalValue('AAAA', text), PresentationError, `"${text}" must be refused`);
+      continue;
+    }
+    valid++;
+    const ours = canonicalValue('AAAA', text);
+    // An IPv4 tail (::/96, ::ffff:0:0/96) is written as inet_ntop writes it, not as the URL parser does.
+    if (!ours.includes('.')) assert.equal(ours, new URL(`http://[${text}]/`).hostname.slice(1, -1), text);
+  }
+  assert.ok(valid > 1000, `${valid} valid addresses generated`);
 });
