@@ -105,15 +105,24 @@ function readRecordEntries(text: string): { split: Split; records: RecordEntry[]
   if (split === undefined) return undefined;
   const records: RecordEntry[] = [];
   for (const chunk of split.chunks) {
-    const entry = parseRecordEntry(chunk) ?? parseRecordEntryYaml(chunk);
+    const entry = readRecordEntry(chunk, true);
     if (entry === undefined) return undefined;
     records.push(entry);
   }
   return { split, records };
 }
 
-// An entry in a shape parseRecordEntry leaves aside, parsed as YAML and normalised as
-// validateConfig would; undefined unless it is a valid record in shape.
+/**
+ * readRecordEntry reads one entry of a `records:` block cut by splitRecords as validateConfig
+ * would give it: by the entry reader when direct (the text holds nothing it leaves to YAML:
+ * entryReaderMayRead, checked once for a whole text by the caller that has it), else — and for a
+ * shape the reader leaves aside — parsed as YAML and normalised. Undefined unless it is a valid
+ * record in shape; the whole text's parse then reports the problem with its line.
+ */
+export function readRecordEntry(chunk: string, direct = entryReaderMayRead(chunk)): RecordEntry | undefined {
+  return (direct ? parseRecordEntry(chunk) : undefined) ?? parseRecordEntryYaml(chunk);
+}
+
 function parseRecordEntryYaml(chunk: string): RecordEntry | undefined {
   const parsed = parseYamlFast(chunk)?.value;
   if (!Array.isArray(parsed) || parsed.length !== 1) return undefined;

@@ -14,20 +14,10 @@
 // hashing. Only where the texts differ are entries cut out and looked up, among the next few of the
 // last text, or in a map from entry text to entry that is built only when many miss (a reordered
 // file). The walk cuts exactly where splitRecords would; see fits() and cut() below.
-import { Compile } from 'typebox/compile';
-import { parse } from 'yaml';
-import { validateConfig } from '../config/load.ts';
-import { entryReaderMayRead, parseRecordEntry, type Split, splitRecords } from '../config/records-text.ts';
-import { RecordSchema } from '../config/schema.ts';
+import { readRecordEntry } from '../config/load.ts';
+import { type Split, splitRecords } from '../config/records-text.ts';
 import type { ApplyResult } from '../store/events.ts';
-import {
-  type RecordInput,
-  type RecordKey,
-  type RRset,
-  recordKey,
-  sameRRset,
-  validateRecord,
-} from '../store/record.ts';
+import { type RecordKey, type RRset, recordKey, sameRRset, validateRecord } from '../store/record.ts';
 import type { Changes, Store } from '../store/store.ts';
 
 // How far ahead of the expected entry a cut entry is looked for before it counts as a miss (an
@@ -478,23 +468,13 @@ function leaves(text: string, newline: number, layout: Layout): boolean {
   return layout.leave.test(text);
 }
 
-let recordShape: ReturnType<typeof Compile<typeof RecordSchema>> | undefined;
-
-// One entry, parsed and checked exactly as the full path would (its shape by the config schema,
-// its meaning by validateRecord); undefined on any problem. The common shape is read directly, as
-// start-up reads it (config/load.ts), in microseconds where the YAML parser and a whole config's
-// validation take a millisecond; anything else goes through them.
+// One entry, parsed and checked exactly as the full path would (its shape as validateConfig reads
+// it, its meaning by validateRecord); undefined on any problem. The common shape is read directly,
+// as start-up reads it, in microseconds where the YAML parser takes a millisecond.
 function parseEntry(chunk: string, defaultTtl: number): RRset | undefined {
   try {
-    const entry = entryReaderMayRead(chunk) ? parseRecordEntry(chunk) : undefined;
-    if (entry !== undefined) {
-      recordShape ??= Compile(RecordSchema);
-      return recordShape.Check(entry) ? validateRecord(entry, defaultTtl) : undefined;
-    }
-    const list = parse(chunk, { uniqueKeys: true }) as unknown;
-    if (!Array.isArray(list) || list.length !== 1) return undefined;
-    const config = validateConfig({ records: list }, 'entry');
-    return validateRecord(config.records[0] as RecordInput, defaultTtl);
+    const entry = readRecordEntry(chunk);
+    return entry === undefined ? undefined : validateRecord(entry, defaultTtl);
   } catch {
     return undefined; // the full path reports it, with its line
   }
