@@ -352,14 +352,23 @@ export class Store {
         if (!had) this.#zones.ownerAdded(name);
       }
     }
-    this.#version++;
+    return this.#publish(plus, replaced, removed, mode.reload);
+  }
 
+  // The last step of every write: the version moves on and the listeners hear of the change.
+  #publish(
+    added: readonly RRset[],
+    updated: readonly RRsetUpdate[],
+    deleted: readonly RRset[],
+    reload: boolean,
+  ): ApplyResult {
+    this.#version++;
     const event: ChangeEvent = Object.freeze({
-      kind: mode.reload ? 'reloaded' : kindOf(plus, changed, removed),
+      kind: reload ? 'reloaded' : kindOf(added, updated, deleted),
       version: this.#version,
-      added: Object.freeze(plus),
-      updated: Object.freeze(replaced),
-      deleted: Object.freeze(removed),
+      added: Object.freeze(added),
+      updated: Object.freeze(updated),
+      deleted: Object.freeze(deleted),
     });
     this.#emit(event);
     return event;
@@ -399,16 +408,7 @@ export class Store {
     this.#zones.ownersAdded(nodes.keys());
     for (const rrset of plus) if (rrset.type === 'SOA') this.#zones.apexAdded(rrset.name);
     this.#size = plus.length;
-    this.#version++;
-    const event: ChangeEvent = Object.freeze({
-      kind: reload ? 'reloaded' : 'added',
-      version: this.#version,
-      added: Object.freeze(plus),
-      updated: NO_UPDATES,
-      deleted: NO_RRSETS,
-    });
-    this.#emit(event);
-    return event;
+    return this.#publish(plus, NO_UPDATES, NO_RRSETS, reload);
   }
 
   /** #check throws the first problem of a change set, or returns having changed nothing. */
@@ -545,7 +545,11 @@ function cnameConflict(rrset: RRset, other: string): RecordError {
   );
 }
 
-function kindOf(added: readonly RRset[], updated: readonly RRset[], deleted: readonly RRset[]): ChangeKind {
+function kindOf(
+  added: readonly unknown[],
+  updated: readonly unknown[],
+  deleted: readonly unknown[],
+): ChangeKind {
   const kinds = [added.length > 0, updated.length > 0, deleted.length > 0].filter(Boolean).length;
   if (kinds !== 1) return 'reloaded';
   if (added.length > 0) return 'added';
