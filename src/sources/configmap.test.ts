@@ -2,8 +2,9 @@
 // (test/helpers/fake-kube.ts, the protocol of notes/kubernetes.md): read, optimistic write, and a
 // watch that survives a 410, dropped streams, an API server that goes away and a stalled stream.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { FakeKube } from '../../test/helpers/fake-kube.ts';
+import { waitFor } from '../../test/helpers/wait.ts';
 import { ConfigMapSource, type ConfigMapSourceOptions } from './configmap.ts';
 import { PersistError, SourceConflictError } from './source.ts';
 
@@ -30,12 +31,19 @@ function fresh(options: ConfigMapSourceOptions = {}, data: Record<string, string
   return { name, source };
 }
 
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** watched makes a fresh source, reads it once, watches it counting changes, and waits for its watch. */
+async function watched(t: TestContext, options: ConfigMapSourceOptions = {}) {
+  const { name, source } = fresh(options);
+  const seen = { changes: 0 };
+  await source.read();
+  t.after(
+    source.watch(
+      () => seen.changes++,
+      () => undefined,
+    ),
+  );
+  await waitFor(() => requestsFor(name).some((r) => r.verb === 'watch'), { what: 'the watch' });
+  return { name, source, seen };
 }
 
 /** requests returns the logged requests for one ConfigMap name (by path or field selector). */
@@ -163,28 +171,19 @@ describe('watch', () => {
     );
     t.after(stop);
     const read = await source.read();
-    await waitFor(
-      () => fake.openWatches > 0 && requestsFor(name).some((r) => r.verb === 'watch'),
-      'the watch',
-    );
+    await waitFor(() => fake.openWatches > 0 && requestsFor(name).some((r) => r.verb === 'watch'), {
+      what: 'the watch',
+    });
     await source.write('records: [] # ours\n', read.revision);
     fake.edit(NS, name, (d) => {
       d['config.yaml'] = 'records: [] # theirs\n';
     });
-    await waitFor(() => changes > 0, 'the edit to be seen');
+    await waitFor(() => changes > 0, { what: 'the edit to be seen' });
     assert.equal(changes, 1, 'the echo of our own write is not a change');
   });
 
   test('410 Expired after a compaction: relists and sees what it missed', async (t) => {
-    const { name, source } = fresh();
-    let changes = 0;
-    await source.read();
-    const stop = source.watch(
-      () => changes++,
-      () => undefined,
-    );
-    t.after(stop);
-    await waitFor(() => requestsFor(name).some((r) => r.verb === 'watch'), 'the watch');
+    const { name, seen } = await watched(t);
     fake.pauseWatches(); // the resumed watch is held until the history is gone
     fake.dropWatches();
     fake.edit(NS, name, (d) => {
@@ -192,7 +191,7 @@ describe('watch', () => {
     });
     fake.compact();
     fake.resumeWatches();
-    await waitFor(() => changes > 0, 'the missed edit');
+    await waitFor(() => seen.changes > 0, { what: 'the missed edit' });
     const log = requestsFor(name);
     assert.ok(
       log.some((r) => r.verb === 'watch' && r.expired),
@@ -202,24 +201,15 @@ describe('watch', () => {
   });
 
   test('a dropped stream is resumed from the last resourceVersion, without a relist', async (t) => {
-    const { name, source } = fresh();
-    let changes = 0;
-    await source.read();
-    const stop = source.watch(
-      () => changes++,
-      () => undefined,
-    );
-    t.after(stop);
-    await waitFor(() => requestsFor(name).some((r) => r.verb === 'watch'), 'the watch');
+    const { name, seen } = await watched(t);
     fake.dropWatches();
-    await waitFor(
-      () => requestsFor(name).filter((r) => r.verb === 'watch').length === 2,
-      'the resumed watch',
-    );
+    await waitFor(() => requestsFor(name).filter((r) => r.verb === 'watch').length === 2, {
+      what: 'the resumed watch',
+    });
     fake.edit(NS, name, (d) => {
       d['config.yaml'] = 'records: [] # after the drop\n';
     });
-    await waitFor(() => changes > 0, 'the edit');
+    await waitFor(() => seen.changes > 0, { what: 'the edit' });
     assert.equal(requestsFor(name).filter((r) => r.verb === 'list').length, 1);
   });
 
@@ -233,16 +223,16 @@ describe('watch', () => {
       (e) => errors.push(e),
     );
     t.after(stop);
-    await waitFor(() => requestsFor(name).some((r) => r.verb === 'watch'), 'the watch');
+    await waitFor(() => requestsFor(name).some((r) => r.verb === 'watch'), { what: 'the watch' });
     await fake.down();
-    await waitFor(() => errors.length > 0, 'the error');
+    await waitFor(() => errors.length > 0, { what: 'the error' });
     // Several restarts fail while it is down (backoff 20–200 ms): still one onError.
     await new Promise((r) => setTimeout(r, 400));
     fake.edit(NS, name, (d) => {
       d['config.yaml'] = 'records: [] # during the outage\n';
     });
     await fake.up();
-    await waitFor(() => changes > 0, 'the change made during the outage');
+    await waitFor(() => changes > 0, { what: 'the change made during the outage' });
     assert.equal(errors.length, 1);
     assert.match(errors[0]?.message ?? '', /ConfigMap dns\/cm-\d+, key config\.yaml: watch stopped: /);
   });
@@ -259,49 +249,37 @@ describe('watch', () => {
       (e) => errors.push(e),
     );
     t.after(stop);
-    await waitFor(() => errors.length > 0, 'the error');
+    await waitFor(() => errors.length > 0, { what: 'the error' });
     assert.match(
       errors[0]?.message ?? '',
       /watch stopped: the watch stream keeps ending as soon as it opens/,
     );
     fake.endWatchesAtOnce(false);
-    await waitFor(() => fake.openWatches > 0 && requestsFor(name).length > 0, 'a watch that stays open');
+    await waitFor(() => fake.openWatches > 0 && requestsFor(name).length > 0, {
+      what: 'a watch that stays open',
+    });
     fake.edit(NS, name, (d) => {
       d['config.yaml'] = 'records: [] # after the storm\n';
     });
-    await waitFor(() => changes > 0, 'the edit');
+    await waitFor(() => changes > 0, { what: 'the edit' });
   });
 
   test('a stalled stream: the resync applies the change, then restarts the watch', async (t) => {
-    const { name, source } = fresh({ resyncMs: 100 });
-    let changes = 0;
-    await source.read();
-    const stop = source.watch(
-      () => changes++,
-      () => undefined,
-    );
-    t.after(stop);
-    await waitFor(() => requestsFor(name).some((r) => r.verb === 'watch'), 'the watch');
+    const { name, seen } = await watched(t, { resyncMs: 100 });
     fake.stallWatches();
     fake.edit(NS, name, (d) => {
       d['config.yaml'] = 'records: [] # not delivered\n';
     });
-    await waitFor(() => changes > 0, 'the resync to see the edit');
-    await waitFor(() => requestsFor(name).filter((r) => r.verb === 'list').length === 2, 'the watch restart');
+    await waitFor(() => seen.changes > 0, { what: 'the resync to see the edit' });
+    await waitFor(() => requestsFor(name).filter((r) => r.verb === 'list').length === 2, {
+      what: 'the watch restart',
+    });
   });
 
   test('a deleted ConfigMap is a change (the read then fails and the sync keeps the records)', async (t) => {
-    const { name, source } = fresh();
-    let changes = 0;
-    await source.read();
-    const stop = source.watch(
-      () => changes++,
-      () => undefined,
-    );
-    t.after(stop);
-    await waitFor(() => requestsFor(name).some((r) => r.verb === 'watch'), 'the watch');
+    const { name, source, seen } = await watched(t);
     fake.delete(NS, name);
-    await waitFor(() => changes > 0, 'the deletion');
+    await waitFor(() => seen.changes > 0, { what: 'the deletion' });
     await assert.rejects(source.read(), /not found/);
   });
 
@@ -315,7 +293,7 @@ describe('watch', () => {
       () => undefined,
     );
     t.after(stop);
-    await waitFor(() => changes > 0, 'the deletion');
+    await waitFor(() => changes > 0, { what: 'the deletion' });
   });
 
   test('stop closes the stream and no change is reported after', async () => {
@@ -327,9 +305,9 @@ describe('watch', () => {
       () => changes++,
       () => undefined,
     );
-    await waitFor(() => fake.openWatches === open + 1, 'the watch');
+    await waitFor(() => fake.openWatches === open + 1, { what: 'the watch' });
     stop();
-    await waitFor(() => fake.openWatches === open, 'the stream to close');
+    await waitFor(() => fake.openWatches === open, { what: 'the stream to close' });
     fake.edit(NS, name, (d) => {
       d['config.yaml'] = 'records: [] # after stop\n';
     });

@@ -19,19 +19,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { waitFor } from '../../test/helpers/wait.ts';
 import { FileSource } from './file.ts';
 import { PersistError, revisionOf, SourceConflictError } from './source.ts';
 
 function dir(): string {
   return mkdtempSync(join(tmpdir(), 'jw238dns-file-'));
-}
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test('read returns the text and its SHA-256 as the revision', async () => {
@@ -155,7 +148,7 @@ for (const [how, replace] of replacements) {
     await new Promise((r) => setTimeout(r, 50));
     calls = 0;
     replace(d, path);
-    await waitFor(() => calls > 0, `a callback after the file was replaced: ${how}`);
+    await waitFor(() => calls > 0, { what: `a callback after the file was replaced: ${how}` });
   });
 }
 
@@ -182,7 +175,7 @@ test('watch sees a Kubernetes ConfigMap volume update (the ..data symlink swap)'
   symlinkSync('..2026_02', join(d, '..data_tmp'));
   renameSync(join(d, '..data_tmp'), join(d, '..data'));
   rmSync(join(d, '..2026_01'), { recursive: true });
-  await waitFor(() => calls > 0, 'a callback after the ..data swap');
+  await waitFor(() => calls > 0, { what: 'a callback after the ..data swap' });
   assert.equal((await source.read()).text, 'records: [] # new\n');
 });
 
@@ -199,11 +192,11 @@ test('the stat poll notices a file whose directory was removed and created again
   t.after(stop);
   await new Promise((r) => setTimeout(r, 100));
   rmSync(d, { recursive: true });
-  await waitFor(() => calls > 0, 'a callback after the directory went away');
+  await waitFor(() => calls > 0, { what: 'a callback after the directory went away' });
   mkdirSync(d);
   calls = 0;
   writeFileSync(path, 'records: [] # back\n');
-  await waitFor(() => calls > 0, 'a callback after the file came back');
+  await waitFor(() => calls > 0, { what: 'a callback after the file came back' });
 });
 
 test('a write-back is seen by the watch (sources/sync.ts then skips it as its own echo)', async (t) => {
@@ -220,6 +213,6 @@ test('a write-back is seen by the watch (sources/sync.ts then skips it as its ow
   await new Promise((r) => setTimeout(r, 50));
   seen.length = 0;
   await source.write('v2\n', revisionOf('v1\n'));
-  await waitFor(() => seen.length > 0, 'the rename to be seen');
+  await waitFor(() => seen.length > 0, { what: 'the rename to be seen' });
   assert.equal(readFileSync(path, 'utf8'), 'v2\n');
 });

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { waitFor } from '../../test/helpers/wait.ts';
 import { splitRecords } from '../config/records-text.ts';
 import type { Name } from '../dns/name.ts';
 import { silentLogger } from '../log.ts';
@@ -60,14 +61,6 @@ function recordsOf(text: string): string[] {
   return parseSource(text, { source: 't', defaultTtl: 300 }).rrsets.map(
     (r) => `${r.name} ${r.type} ${r.values.join(',')}`,
   );
-}
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test('start loads the source into the store', async (t) => {
@@ -190,7 +183,9 @@ test('reading an edited text never asks for its revision; a write-back does', as
   t.after(() => sync.close());
   await sync.start();
   source.replace(TEXT.replace('192.0.2.1]', '192.0.2.2]')); // seen by the watcher
-  await waitFor(() => store.get('www.example.com', 'A')[0]?.values[0] === '192.0.2.2', 'the watch reload');
+  await waitFor(() => store.get('www.example.com', 'A')[0]?.values[0] === '192.0.2.2', {
+    what: 'the watch reload',
+  });
   source.replace(TEXT.replace('192.0.2.1]', '192.0.2.3]'));
   await sync.reload('signal');
   assert.deepEqual(store.get('www.example.com', 'A')[0]?.values, ['192.0.2.3']);
@@ -230,12 +225,14 @@ test('the watcher reloads a changed source after the debounce, and a bad one mar
   t.after(() => sync.close());
   await sync.start();
   source.replace(TEXT.replace('192.0.2.25', '192.0.2.99'));
-  await waitFor(() => store.get('mail.example.com', 'A')[0]?.values[0] === '192.0.2.99', 'the watch reload');
+  await waitFor(() => store.get('mail.example.com', 'A')[0]?.values[0] === '192.0.2.99', {
+    what: 'the watch reload',
+  });
   source.replace('records: [ {');
-  await waitFor(() => sync.status().error !== undefined, 'the refused text to show');
+  await waitFor(() => sync.status().error !== undefined, { what: 'the refused text to show' });
   assert.equal(store.size, 3);
   source.replace(TEXT);
-  await waitFor(() => sync.status().error === undefined, 'the recovery');
+  await waitFor(() => sync.status().error === undefined, { what: 'the recovery' });
   assert.deepEqual(store.get('mail.example.com', 'A')[0]?.values, ['192.0.2.25']);
 });
 
@@ -440,7 +437,9 @@ test('with a real file, our own write-back echoes through the watcher without a 
   const edited = readFileSync(path, 'utf8').replace('192.0.2.25', '192.0.2.26');
   writeFileSync(`${path}.new`, edited);
   renameSync(`${path}.new`, path);
-  await waitFor(() => store.get('mail.example.com', 'A')[0]?.values[0] === '192.0.2.26', 'the outside edit');
+  await waitFor(() => store.get('mail.example.com', 'A')[0]?.values[0] === '192.0.2.26', {
+    what: 'the outside edit',
+  });
   assert.deepEqual(
     reloads.map((r) => r.trigger),
     ['watch'],
