@@ -70,10 +70,14 @@ export function loadConfigText(
   // A million records are read entry by entry, each in the common shape read directly, and the
   // settings around them by the YAML parser: start-up in seconds where a YAML parse of the whole
   // text takes ~10 s (issue 4). Any doubt, and the whole text goes through the YAML parser.
-  const entries = readRecordEntries(text);
-  let raw = parseYaml(entries === undefined ? text : entries.split.rest.replace('\u0000', ''), path);
-  const fast = entries !== undefined && isPlainObject(raw) && raw.records === null ? entries : undefined;
-  if (entries !== undefined && fast === undefined) raw = parseYaml(text, path);
+  let fast = readRecordEntries(text);
+  let raw = parseYaml(fast === undefined ? text : fast.split.rest.replace('\u0000', ''), path);
+  // The settings must hold the records key, empty, where the cut left it; otherwise the cut is not
+  // what YAML sees, and the whole text is parsed.
+  if (fast !== undefined && !(isPlainObject(raw) && raw.records === null)) {
+    fast = undefined;
+    raw = parseYaml(text, path);
+  }
   if (isPlainObject(raw)) {
     const token = env[API_TOKEN_ENV];
     // A non-mapping `api` is left alone so that its own problem is reported.
@@ -88,9 +92,9 @@ export function loadConfigText(
       if (value !== undefined) raw[key] = Array.isArray(value) ? [...value] : value;
     }
   }
-  if (fast === undefined) return { config: validateConfig(raw, path), text };
-  // The entries have the schema's shape already (readRecordEntries); the settings are checked as usual.
   const config = validateConfig(raw, path);
+  if (fast === undefined) return { config, text };
+  // The entries have the schema's shape already (readRecordEntry): they join the checked settings.
   return { config: Object.freeze({ ...config, records: fast.records }), text, split: fast.split };
 }
 
